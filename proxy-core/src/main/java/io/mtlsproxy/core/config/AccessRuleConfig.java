@@ -1,0 +1,18 @@
+package io.mtlsproxy.core.config;
+
+import java.util.List;
+
+/**
+ * One grant: identities matching {@code match} may read secrets matching {@code secrets}.
+ *
+ * @param name shown in audit lines as the reason of an allow
+ * @param match which identities the rule covers
+ * @param secrets secret-name globs ('*' and '?'); {@code {cn}}, {@code {sha1}} and {@code {sha256}}
+ *     are replaced by the caller's common name and thumbprints, so one rule can give every device
+ *     its own secret (e.g. {@code device-{cn}})
+ */
+public record AccessRuleConfig(String name, IdentityMatchConfig match, List<String> secrets) {
+    public AccessRuleConfig {
+        secrets = secrets == null ? List.of() : List.copyOf(secrets);
+    }
+}

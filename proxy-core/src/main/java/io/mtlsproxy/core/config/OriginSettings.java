@@ -1,0 +1,139 @@
+package io.mtlsproxy.core.config;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The settings of the Azure Function this gateway replaces (see ORIGIN.md), read from the
+ * environment when no YAML file is given:
+ *
+ * <ul>
+ *   <li>{@code AUTH_METHODS}: ';'-separated, case-insensitive, all must pass. CertChainValidation
+ *       validates to {@code tls.trustAnchors} (set with {@code MTLSPROXY_TLS__TRUSTANCHORS});
+ *       TrustedThumbprints checks {@code ALLOWED_CLIENT_CERTS}. EntraDeviceCert is refused at
+ *       start-up until the policy engine supports it, rather than silently skipped.
+ *   <li>{@code CERT_ROOT_THUMBPRINT}: picks the one anchor out of the trust bundle; without
+ *       AUTH_METHODS it implies CertChainValidation, as in the origin.
+ *   <li>{@code ALLOWED_CLIENT_CERTS}: ';'-separated SHA-1 thumbprints; without AUTH_METHODS it
+ *       implies TrustedThumbprints.
+ *   <li>{@code CERT_REVOCATION_MODE}: only NoCheck is accepted for now; Online/Offline are refused
+ *       rather than ignored.
+ *   <li>{@code WORKLOAD}: APPSETTINGS (the default) with {@code VAR_<name>} secrets.
+ * </ul>
+ *
+ * The origin let every authenticated device read every secret; that grant is reproduced as an
+ * explicit access rule named {@code origin-any-authenticated} so its clients keep working, and the
+ * gateway warns about it at start-up.
+ */
+final class OriginSettings {
+    static final String ORIGIN_GRANT = "origin-any-authenticated";
+
+    private final Map<String, String> env;
+
+    OriginSettings(Map<String, String> env) {
+        this.env = env;
+    }
+
+    ObjectNode toTree() throws ConfigException {
+        List<String> problems = new ArrayList<>();
+        JsonNodeFactory json = JsonNodeFactory.instance;
+        ObjectNode root = json.objectNode();
+
+        Set<String> methods = authMethods(problems);
+        ObjectNode policy = root.putObject("policy");
+        policy.put("chainValidation", methods.contains("certchainvalidation"));
+        if (methods.contains("trustedthumbprints")) {
+            ArrayNode thumbprints = policy.putArray("allowedThumbprints");
+            for (String thumbprint : split(env.get("ALLOWED_CLIENT_CERTS"))) {
+                thumbprints.add(thumbprint);
+            }
+            if (thumbprints.isEmpty()) {
+                problems.add("ALLOWED_CLIENT_CERTS: TrustedThumbprints is configured but no thumbprint is listed");
+            }
+        }
+        String root_ = trimmed("CERT_ROOT_THUMBPRINT");
+        if (root_ != null) {
+            policy.put("trustedRootThumbprint", root_);
+        }
+        if (methods.contains("entradevicecert")) {
+            problems.add("AUTH_METHODS: EntraDeviceCert is not supported by this version of mtls-proxy yet; "
+                    + "remove it or keep the origin function for Entra device certificates");
+        }
+        String revocation = trimmed("CERT_REVOCATION_MODE");
+        if (revocation != null && !revocation.equalsIgnoreCase("NoCheck")) {
+            problems.add("CERT_REVOCATION_MODE: '" + revocation + "' is not supported by this version of mtls-proxy yet "
+                    + "(only NoCheck); revocation checking is refused rather than silently skipped");
+        }
+
+        String workload = trimmed("WORKLOAD");
+        if (workload != null && !workload.equalsIgnoreCase("APPSETTINGS")) {
+            problems.add("WORKLOAD: '" + workload + "' is not supported by this version of mtls-proxy yet (only APPSETTINGS)");
+        }
+        ObjectNode secrets = root.putObject("secrets");
+        ObjectNode backend = secrets.putArray("backends").addObject();
+        backend.put("type", "appsettings");
+        backend.put("name", "appsettings");
+        backend.put("envPrefix", "VAR_");
+
+        ObjectNode rule = root.putObject("access").putArray("rules").addObject();
+        rule.put("name", ORIGIN_GRANT);
+        rule.putObject("match").put("anyAuthenticated", true);
+        rule.putArray("secrets").add("*");
+
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return root;
+    }
+
+    private Set<String> authMethods(List<String> problems) {
+        Set<String> methods = new LinkedHashSet<>();
+        List<String> listed = split(env.get("AUTH_METHODS"));
+        for (String method : listed) {
+            String key = method.toLowerCase(Locale.ROOT);
+            switch (key) {
+                case "entradevicecert", "certchainvalidation", "trustedthumbprints" -> methods.add(key);
+                default -> problems.add("AUTH_METHODS: unknown method '" + method
+                        + "' (known: EntraDeviceCert, CertChainValidation, TrustedThumbprints)");
+            }
+        }
+        if (listed.isEmpty()) {
+            // the origin's legacy settings imply their methods
+            if (trimmed("CERT_ROOT_THUMBPRINT") != null) {
+                methods.add("certchainvalidation");
+            }
+            if (trimmed("ALLOWED_CLIENT_CERTS") != null) {
+                methods.add("trustedthumbprints");
+            }
+        }
+        if (methods.isEmpty() && problems.isEmpty()) {
+            problems.add("AUTH_METHODS: no authentication method configured (the origin answered 500 here; "
+                    + "set AUTH_METHODS, CERT_ROOT_THUMBPRINT or ALLOWED_CLIENT_CERTS, or use a YAML file)");
+        }
+        return methods;
+    }
+
+    private String trimmed(String name) {
+        String value = env.get(name);
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private static List<String> split(String value) {
+        List<String> items = new ArrayList<>();
+        if (value != null) {
+            for (String item : value.split("[;,]")) {
+                if (!item.isBlank()) {
+                    items.add(item.trim());
+                }
+            }
+        }
+        return items;
+    }
+}

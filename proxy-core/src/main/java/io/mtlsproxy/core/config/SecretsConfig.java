@@ -1,0 +1,33 @@
+package io.mtlsproxy.core.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Where secrets come from and how long they are kept in memory.
+ *
+ * @param cache the cache in front of every backend
+ * @param backends the configured stores, each with a unique name
+ * @param defaultBackend the backend that serves every secret (routing by name arrives with the
+ *     Azure backends); the first backend when absent
+ */
+public record SecretsConfig(CacheConfig cache, List<BackendConfig> backends, String defaultBackend) {
+    public SecretsConfig {
+        cache = Objects.requireNonNullElseGet(cache, CacheConfig::defaults);
+        backends = backends == null ? List.of() : List.copyOf(backends);
+    }
+
+    public static SecretsConfig defaults() {
+        return new SecretsConfig(null,
+                List.of(new BackendConfig.AppSettings("appsettings", "VAR_", Map.of())), null);
+    }
+
+    /** The name of the backend that serves unrouted secrets. */
+    public String effectiveDefaultBackend() {
+        if (defaultBackend != null) {
+            return defaultBackend;
+        }
+        return backends.isEmpty() ? null : backends.get(0).name();
+    }
+}

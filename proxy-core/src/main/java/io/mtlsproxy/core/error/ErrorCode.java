@@ -1,0 +1,43 @@
+package io.mtlsproxy.core.error;
+
+/**
+ * The stable error codes clients see in {@code {"error":{"code",...}}}. Codes never change
+ * meaning; messages may be reworded. None reveals policy internals or backend details.
+ */
+public enum ErrorCode {
+    BAD_REQUEST(400, "the request is malformed"),
+    INVALID_SECRET_NAME(400, "the secret name is not valid"),
+    MISSING_SECRET_NAME(400, "the SecretName parameter is required"),
+    FORBIDDEN(403, "this client may not read this secret"),
+    NOT_FOUND(404, "no such route"),
+    SECRET_NOT_FOUND(404, "no such secret"),
+    METHOD_NOT_ALLOWED(405, "method not allowed"),
+    BODY_TOO_LARGE(413, "the request body is too large"),
+    URI_TOO_LONG(414, "the request URI is too long"),
+    HEADERS_TOO_LARGE(431, "the request headers are too large"),
+    INTERNAL_ERROR(500, "internal error"),
+    BACKEND_UNAVAILABLE(503, "the secret store is unavailable, retry later"),
+    BACKEND_TIMEOUT(503, "the secret store did not answer in time, retry later"),
+    SHUTTING_DOWN(503, "the gateway is shutting down, retry on another instance");
+
+    private final int status;
+    private final String defaultMessage;
+
+    ErrorCode(int status, String defaultMessage) {
+        this.status = status;
+        this.defaultMessage = defaultMessage;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String defaultMessage() {
+        return defaultMessage;
+    }
+
+    /** The code as sent: lower snake case, e.g. {@code secret_not_found}. */
+    public String code() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

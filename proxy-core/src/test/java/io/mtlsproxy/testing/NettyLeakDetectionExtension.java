@@ -1,0 +1,81 @@
+package io.mtlsproxy.testing;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.ResourceLeakDetector;
+import io.netty.util.ResourceLeakDetectorFactory;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Fails a test when Netty reports a leaked buffer. Registered for every test class through
+ * JUnit's extension auto-detection; the test JVM runs with leak detection paranoid.
+ *
+ * <p>Netty only reports a leak when a tracked object is garbage collected unreleased and the
+ * detector is next used, so after each test we collect garbage and allocate through the
+ * detector to drain its queue.
+ */
+public final class NettyLeakDetectionExtension implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+    private static final List<String> LEAKS = new ArrayList<>();
+    private static volatile boolean installed;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        install();
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        assertNoLeaks(context.getDisplayName());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        assertNoLeaks(context.getDisplayName());
+    }
+
+    private static synchronized void install() {
+        if (installed) {
+            return;
+        }
+        ResourceLeakDetectorFactory delegate = ResourceLeakDetectorFactory.instance();
+        ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new ResourceLeakDetectorFactory() {
+            @Override
+            @SuppressWarnings("deprecation")
+            public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval, long maxActive) {
+                ResourceLeakDetector<T> detector = delegate.newResourceLeakDetector(resource, samplingInterval, maxActive);
+                detector.setLeakListener((resourceType, records) -> {
+                    synchronized (LEAKS) {
+                        LEAKS.add(resourceType + " leaked:\n" + records);
+                    }
+                });
+                return detector;
+            }
+        });
+        installed = true;
+    }
+
+    private static void assertNoLeaks(String where) {
+        if (!installed) {
+            return;
+        }
+        for (int round = 0; round < 3; round++) {
+            System.gc();
+            for (int i = 0; i < 64; i++) {
+                ByteBuf probe = UnpooledByteBufAllocator.DEFAULT.directBuffer(1);
+                probe.release();
+            }
+        }
+        synchronized (LEAKS) {
+            if (!LEAKS.isEmpty()) {
+                String report = String.join("\n\n", LEAKS);
+                LEAKS.clear();
+                throw new AssertionError("Netty resource leak detected after " + where + ":\n" + report);
+            }
+        }
+    }
+}
