@@ -1,0 +1,59 @@
+package io.mtlsproxy.server;
+
+import io.mtlsproxy.core.config.ListenerConfig;
+import io.mtlsproxy.policy.ClientAuthenticator;
+import io.mtlsproxy.server.http.ActiveRequests;
+import io.mtlsproxy.server.http.GatewayHttpHandler;
+import io.mtlsproxy.server.http.HttpSettings;
+import io.mtlsproxy.server.http.SecretReader;
+import io.mtlsproxy.server.tls.ClientIdentityHandler;
+import io.mtlsproxy.server.tls.HandshakeFailureLog;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/** The device listener's pipeline, in the order bytes flow through it. */
+final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
+    private final SslContext sslContext;
+    private final ListenerConfig listener;
+    private final ClientAuthenticator authenticator;
+    private final HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
+    private final HttpSettings httpSettings;
+    private final SecretReader reader;
+    private final ActiveRequests active;
+    private final ChannelGroup connections;
+
+    DeviceChannelInitializer(SslContext sslContext, ListenerConfig listener, ClientAuthenticator authenticator,
+            HttpSettings httpSettings, SecretReader reader, ActiveRequests active, ChannelGroup connections) {
+        this.sslContext = sslContext;
+        this.listener = listener;
+        this.authenticator = authenticator;
+        this.httpSettings = httpSettings;
+        this.reader = reader;
+        this.active = active;
+        this.connections = connections;
+    }
+
+    @Override
+    protected void initChannel(Channel channel) {
+        connections.add(channel);
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast("idle", new IdleStateHandler(0, 0, listener.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        pipeline.addLast("tls", tls(channel));
+        pipeline.addLast("identity", new ClientIdentityHandler(authenticator, handshakeFailures));
+        pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), listener.maxHeaderSize(), 8192));
+        pipeline.addLast("api", new GatewayHttpHandler(httpSettings, reader, active));
+    }
+
+    private SslHandler tls(Channel channel) {
+        SslHandler handler = sslContext.newHandler(channel.alloc());
+        handler.setHandshakeTimeoutMillis(listener.handshakeTimeout().toMillis());
+        return handler;
+    }
+}

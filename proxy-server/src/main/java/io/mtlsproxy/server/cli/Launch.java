@@ -1,0 +1,46 @@
+package io.mtlsproxy.server.cli;
+
+import io.mtlsproxy.core.config.ConfigException;
+import io.mtlsproxy.core.config.GatewayConfig;
+import io.mtlsproxy.server.Gateway;
+import io.mtlsproxy.server.audit.LoggingAuditSink;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/** Starting and stopping the gateway from the command line. */
+final class Launch {
+    static final int EXIT_CONFIG = 2;
+
+    private Launch() {}
+
+    static int configError(ConfigException e) {
+        System.err.println("mtls-proxy: configuration error");
+        for (String problem : e.problems()) {
+            System.err.println("  - " + problem);
+        }
+        return EXIT_CONFIG;
+    }
+
+    /**
+     * Starts the gateway, runs {@code started} once it listens, and blocks until the JVM is told
+     * to stop (SIGTERM, Ctrl-C); the shutdown hook drains in-flight requests first.
+     */
+    static int runUntilStopped(GatewayConfig config, Consumer<Gateway> started) throws InterruptedException {
+        Gateway gateway;
+        try {
+            gateway = Gateway.start(config, System.getenv(), new LoggingAuditSink());
+        } catch (ConfigException e) {
+            return configError(e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.stop(config.listener().shutdownGrace());
+            stopped.countDown();
+        }, "mtls-proxy-shutdown"));
+        if (started != null) {
+            started.accept(gateway);
+        }
+        stopped.await();
+        return 0;
+    }
+}

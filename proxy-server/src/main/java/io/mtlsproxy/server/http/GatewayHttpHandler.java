@@ -1,0 +1,299 @@
+package io.mtlsproxy.server.http;
+
+import io.mtlsproxy.core.error.ErrorCode;
+import io.mtlsproxy.core.identity.ClientIdentity;
+import io.mtlsproxy.server.ConnectionAttributes;
+import io.mtlsproxy.server.tls.HandshakeFailureLog;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device API on one connection: {@code GET /v1/secrets/{name}} and the origin route.
+ *
+ * <p>Requests are answered in order, one at a time (HTTP/1.1 pipelining); while one waits for a
+ * backend the socket is not read. Bodies are never needed, so they are counted and dropped,
+ * never buffered. The identity comes from the connection, pinned once after the handshake.
+ */
+public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(GatewayHttpHandler.class);
+    static final String SECRETS_PREFIX = "/v1/secrets/";
+
+    private final HttpSettings settings;
+    private final SecretReader reader;
+    private final OriginRoute origin;
+    private final ActiveRequests active;
+    private final RequestIds requestIds = new RequestIds();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
+
+    private Pending current;       // request being received (head seen, body not finished)
+    private long bodyBytes;
+    private boolean busy;          // a response is being produced
+    private boolean closing;
+
+    public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active) {
+        this.settings = settings;
+        this.reader = reader;
+        this.origin = settings.origin();
+        this.active = active;
+    }
+
+    /** A request whose head and body have been read, waiting for its turn. */
+    private record Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage) {}
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (closing) {
+                return;
+            }
+            if (msg instanceof HttpRequest request) {
+                onHead(ctx, request);
+            }
+            if (msg instanceof HttpContent content && current != null) {
+                onContent(ctx, content);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onHead(ChannelHandlerContext ctx, HttpRequest request) {
+        RequestContext context = new RequestContext(
+                requestIds.next(request.headers().get(Responses.X_REQUEST_ID)),
+                HandshakeFailureLog.address(ctx.channel()),
+                request.method().name(),
+                request.uri(),
+                System.nanoTime(),
+                HttpUtil.isKeepAlive(request));
+        bodyBytes = 0;
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            ErrorCode code = decodeError(decoded.cause());
+            queue(ctx, new Pending(closeAfter(context), request.method(), request.uri(), code, null));
+            return;
+        }
+        long declared = HttpUtil.getContentLength(request, -1L);
+        if (declared > settings.maxBodySize()) {
+            queue(ctx, new Pending(closeAfter(context), request.method(), request.uri(), ErrorCode.BODY_TOO_LARGE, null));
+            return;
+        }
+        current = new Pending(context, request.method(), request.uri(), null, null);
+    }
+
+    private void onContent(ChannelHandlerContext ctx, HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            Pending failed = current;
+            current = null;
+            queue(ctx, new Pending(closeAfter(failed.context()), failed.method(), failed.uri(),
+                    decodeError(content.decoderResult().cause()), null));
+            return;
+        }
+        bodyBytes += content.content().readableBytes();
+        if (bodyBytes > settings.maxBodySize()) {
+            Pending tooLarge = current;
+            current = null;
+            queue(ctx, new Pending(closeAfter(tooLarge.context()), tooLarge.method(), tooLarge.uri(),
+                    ErrorCode.BODY_TOO_LARGE, null));
+            return;
+        }
+        if (content instanceof LastHttpContent) {
+            Pending complete = current;
+            current = null;
+            queue(ctx, complete);
+        }
+    }
+
+    private static RequestContext closeAfter(RequestContext c) {
+        return new RequestContext(c.requestId(), c.clientAddress(), c.method(), c.uri(), c.startNanos(), false);
+    }
+
+    private static ErrorCode decodeError(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return ErrorCode.URI_TOO_LONG;
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return ErrorCode.HEADERS_TOO_LARGE;
+        }
+        if (cause instanceof TooLongFrameException) {
+            return ErrorCode.BODY_TOO_LARGE;
+        }
+        return ErrorCode.BAD_REQUEST;
+    }
+
+    private void queue(ChannelHandlerContext ctx, Pending request) {
+        if (busy) {
+            pending.add(request);
+            ctx.channel().config().setAutoRead(false); // pipelined: stop reading until we catch up
+            return;
+        }
+        dispatch(ctx, request);
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, Pending request) {
+        busy = true;
+        active.started();
+        RequestContext context = active.isDraining() ? closeAfter(request.context()) : request.context();
+        if (request.early() != null) {
+            respondError(ctx, context, request.early(), request.earlyMessage(), null);
+            return;
+        }
+        ClientIdentity identity = ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get();
+        if (identity == null) {
+            // Unreachable by construction (the identity handler runs first); refuse rather than guess.
+            log.error("request without a pinned identity client={}; closing", context.clientAddress());
+            respondError(ctx, closeAfter(context), ErrorCode.INTERNAL_ERROR, null, null);
+            return;
+        }
+        String uri = request.uri();
+        int queryStart = uri.indexOf('?');
+        String path = queryStart < 0 ? uri : uri.substring(0, queryStart);
+        if (path.startsWith(SECRETS_PREFIX)) {
+            if (!HttpMethod.GET.equals(request.method())) {
+                respondMethodNotAllowed(ctx, context, "GET");
+                return;
+            }
+            String name = decodeName(path.substring(SECRETS_PREFIX.length()));
+            whenRead(ctx, reader.read(identity, name), read -> {
+                reader.audit(context, identity, name, read);
+                if (read.isGranted()) {
+                    write(ctx, context, Responses.secret(ctx.alloc(), context, read.secret()));
+                } else {
+                    respondError(ctx, context, read.error(), null, read.retryAfter());
+                }
+            });
+        } else if (origin != null && path.equalsIgnoreCase(settings.originPath())) {
+            if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.POST.equals(request.method())) {
+                respondMethodNotAllowed(ctx, context, "GET, POST");
+                return;
+            }
+            String name = originSecretName(uri);
+            if (name == null) {
+                write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
+                return;
+            }
+            whenRead(ctx, reader.read(identity, name), read -> {
+                reader.audit(context, identity, name, read);
+                FullHttpResponse response = Responses.object(ctx.alloc(), context, read.status(),
+                        origin.answer(context, identity, name, read));
+                if (read.retryAfter() != null) {
+                    response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, read.retryAfter().toSeconds()));
+                }
+                write(ctx, context, response);
+            });
+        } else {
+            respondError(ctx, context, ErrorCode.NOT_FOUND, null, null);
+        }
+    }
+
+    /** Runs the continuation on this connection's event loop: inline when the read is already done (cache hit). */
+    private static void whenRead(ChannelHandlerContext ctx, CompletableFuture<SecretRead> read,
+            java.util.function.Consumer<SecretRead> then) {
+        if (read.isDone()) {
+            then.accept(read.join());
+        } else {
+            read.whenComplete((result, failure) -> ctx.executor().execute(() -> then.accept(
+                    failure == null ? result : SecretRead.refused(ErrorCode.INTERNAL_ERROR, "internal_error"))));
+        }
+    }
+
+    /** The path segment after /v1/secrets/, percent-decoded; a '/' left in it fails name validation. */
+    private static String decodeName(String raw) {
+        try {
+            return QueryStringDecoder.decodeComponent(raw);
+        } catch (IllegalArgumentException e) {
+            return raw; // malformed escapes: the raw text contains '%', which the name check refuses
+        }
+    }
+
+    /** The origin's query parameter, matched case-insensitively as Azure Functions does. */
+    private static String originSecretName(String uri) {
+        Map<String, List<String>> parameters;
+        try {
+            parameters = new QueryStringDecoder(uri).parameters();
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        for (Map.Entry<String, List<String>> parameter : parameters.entrySet()) {
+            if (parameter.getKey().equalsIgnoreCase("SecretName") && !parameter.getValue().isEmpty()
+                    && !parameter.getValue().get(0).isEmpty()) {
+                return parameter.getValue().get(0);
+            }
+        }
+        return null;
+    }
+
+    private void respondMethodNotAllowed(ChannelHandlerContext ctx, RequestContext context, String allow) {
+        FullHttpResponse response = Responses.error(ctx.alloc(), context, ErrorCode.METHOD_NOT_ALLOWED,
+                null, null);
+        response.headers().set(HttpHeaderNames.ALLOW, allow);
+        write(ctx, context, response);
+    }
+
+    private void respondError(ChannelHandlerContext ctx, RequestContext context, ErrorCode code, String message,
+            java.time.Duration retryAfter) {
+        if (code.status() >= 400 && code != ErrorCode.FORBIDDEN && code != ErrorCode.SECRET_NOT_FOUND) {
+            log.info("request refused client={} requestId={} status={} code={}", context.clientAddress(),
+                    context.requestId(), code.status(), code.code());
+        }
+        write(ctx, context, Responses.error(ctx.alloc(), context, code, message, retryAfter));
+    }
+
+    private void write(ChannelHandlerContext ctx, RequestContext context, FullHttpResponse response) {
+        active.finished();
+        busy = false;
+        if (!context.keepAlive()) {
+            closing = true;
+            pending.clear();
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(response);
+        Pending next = pending.poll();
+        if (next != null) {
+            dispatch(ctx, next);
+        } else if (!ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent && !busy) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            log.debug("connection error client={}: {}", HandshakeFailureLog.address(ctx.channel()), cause.toString());
+        } else {
+            log.warn("connection error client={} error={}", HandshakeFailureLog.address(ctx.channel()), cause.toString());
+            log.debug("connection error", cause);
+        }
+        ctx.close();
+    }
+}

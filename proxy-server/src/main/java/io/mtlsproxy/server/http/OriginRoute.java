@@ -1,0 +1,109 @@
+package io.mtlsproxy.server.http;
+
+import io.mtlsproxy.backends.SecretValue;
+import io.mtlsproxy.core.error.ErrorCode;
+import io.mtlsproxy.core.identity.ClientIdentity;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Renders answers of {@code /api/certificatesecretproxy} in the JSON shape of the Azure Function
+ * this gateway replaces ({@code Message}, {@code Diagnostics}, and {@code SecretName},
+ * {@code SecretValue}, {@code CertThumb}, {@code Workload} on success), so its PowerShell clients
+ * keep working. Unlike the origin, Diagnostics never echoes the secret value, request headers,
+ * the client certificate or the Functions key.
+ */
+final class OriginRoute {
+    private final Clock clock;
+    private final String validationMethods;
+    private final boolean chainValidated;
+    private final String defaultWorkload;
+
+    /**
+     * @param validationMethods the origin's method names joined by '+', e.g. {@code CertChainValidation+TrustedThumbprints}
+     * @param chainValidated whether the policy validates chains (the origin's ChainValidationStatus)
+     * @param defaultWorkload the default backend's type, shown before a backend is known
+     */
+    OriginRoute(Clock clock, String validationMethods, boolean chainValidated, String defaultWorkload) {
+        this.clock = clock;
+        this.validationMethods = validationMethods;
+        this.chainValidated = chainValidated;
+        this.defaultWorkload = defaultWorkload.toUpperCase(Locale.ROOT);
+    }
+
+    Map<String, Object> missingName(RequestContext request) {
+        Map<String, Object> body = message("Missing required query parameter 'SecretName'.");
+        body.put("ErrorCode", ErrorCode.MISSING_SECRET_NAME.code());
+        body.put("Diagnostics", diagnostics(request, null, null, defaultWorkload, "request-validation",
+                "SecretName is required"));
+        return body;
+    }
+
+    Map<String, Object> answer(RequestContext request, ClientIdentity identity, String name, SecretRead read) {
+        if (read.isGranted()) {
+            SecretValue secret = read.secret();
+            String workload = secret.backendType().toUpperCase(Locale.ROOT);
+            Map<String, Object> body = message("Secret retrieved successfully.");
+            body.put("SecretName", secret.name());
+            body.put("SecretValue", secret.value());
+            body.put("CertThumb", identity.sha1Upper());
+            body.put("Workload", workload);
+            body.put("Diagnostics", diagnostics(request, identity, name, workload, "success", "Secret retrieved"));
+            return body;
+        }
+        ErrorCode error = read.error();
+        String phase = switch (error) {
+            case INVALID_SECRET_NAME -> "request-validation";
+            case FORBIDDEN -> "unauthorized";
+            default -> "secret-retrieval";
+        };
+        String text = switch (error) {
+            case INVALID_SECRET_NAME -> "Invalid SecretName.";
+            case FORBIDDEN -> "This certificate is not allowed to read this secret.";
+            case SECRET_NOT_FOUND -> "Secret not found.";
+            case BACKEND_UNAVAILABLE, BACKEND_TIMEOUT -> "The secret store is unavailable. Retry later.";
+            default -> "Internal error while retrieving the secret.";
+        };
+        Map<String, Object> body = message(text);
+        body.put("ErrorCode", error.code());
+        if (error == ErrorCode.SECRET_NOT_FOUND) {
+            body.put("Hint", "Check that the secret '" + name + "' exists in the " + defaultWorkload
+                    + " workload (for APPSETTINGS: an app setting named VAR_" + name + ").");
+        }
+        body.put("Diagnostics", diagnostics(request, identity, name, defaultWorkload, phase, text));
+        return body;
+    }
+
+    private static Map<String, Object> message(String text) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("Message", text);
+        return body;
+    }
+
+    private Map<String, Object> diagnostics(RequestContext request, ClientIdentity identity, String name, String workload,
+            String phase, String message) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("Timestamp", DateTimeFormatter.ISO_INSTANT.format(clock.instant()));
+        d.put("Method", request.method());
+        d.put("Url", redactedUrl(request.uri(), name));
+        d.put("SecretName", name);
+        d.put("Workload", workload);
+        d.put("Phase", phase);
+        d.put("ValidationMethod", validationMethods);
+        d.put("CertThumbprint", identity == null ? null : identity.sha1Upper());
+        d.put("ChainValidationStatus", identity == null ? null : chainValidated ? "Valid" : "NotChecked");
+        d.put("Message", message);
+        d.put("RequestId", request.requestId());
+        return d;
+    }
+
+    /** The path and the SecretName only: the origin echoed the whole URL, Functions key included. */
+    private static String redactedUrl(String uri, String name) {
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        return name == null ? path : path + "?SecretName=" + name;
+    }
+}

@@ -1,0 +1,106 @@
+package io.mtlsproxy.server.http;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mtlsproxy.backends.SecretValue;
+import io.mtlsproxy.core.error.ErrorCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Map;
+
+/** JSON responses. Every response is {@code no-store}: secrets must not sit in any HTTP cache. */
+final class Responses {
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString JSON = AsciiString.cached("application/json; charset=utf-8");
+    private static final AsciiString NO_STORE = AsciiString.cached("no-store");
+    private static final AsciiString X_CONTENT_TYPE_OPTIONS = AsciiString.cached("x-content-type-options");
+    private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    private static final ObjectMapper MAPPER = new ObjectMapper(JSON_FACTORY);
+
+    private Responses() {}
+
+    /** {@code {"name","value","version","backend"}}. */
+    static FullHttpResponse secret(ByteBufAllocator alloc, RequestContext request, SecretValue secret) {
+        ByteBuf body = alloc.buffer(64 + secret.name().length() + secret.value().length() * 2);
+        try (JsonGenerator json = generator(body)) {
+            json.writeStartObject();
+            json.writeStringField("name", secret.name());
+            json.writeStringField("value", secret.value());
+            json.writeStringField("version", secret.version());
+            json.writeStringField("backend", secret.backend());
+            json.writeEndObject();
+        } catch (IOException | RuntimeException e) {
+            body.release();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        return response(HttpResponseStatus.OK, request, body);
+    }
+
+    /** {@code {"error":{"code","message","requestId"}}}. */
+    static FullHttpResponse error(ByteBufAllocator alloc, RequestContext request, ErrorCode code, String message,
+            Duration retryAfter) {
+        ByteBuf body = alloc.buffer(128);
+        try (JsonGenerator json = generator(body)) {
+            json.writeStartObject();
+            json.writeObjectFieldStart("error");
+            json.writeStringField("code", code.code());
+            json.writeStringField("message", message == null ? code.defaultMessage() : message);
+            json.writeStringField("requestId", request.requestId());
+            json.writeEndObject();
+            json.writeEndObject();
+        } catch (IOException | RuntimeException e) {
+            body.release();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        FullHttpResponse response = response(HttpResponseStatus.valueOf(code.status()), request, body);
+        if (retryAfter != null) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, retryAfter.toSeconds()));
+        }
+        return response;
+    }
+
+    /** Any JSON object, for the origin route's shapes. */
+    static FullHttpResponse object(ByteBufAllocator alloc, RequestContext request, int status, Map<String, ?> object) {
+        ByteBuf body = alloc.buffer(512);
+        try (ByteBufOutputStream out = new ByteBufOutputStream(body)) {
+            MAPPER.writeValue((java.io.OutputStream) out, object);
+        } catch (IOException | RuntimeException e) {
+            body.release();
+            throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+        return response(HttpResponseStatus.valueOf(status), request, body);
+    }
+
+    private static JsonGenerator generator(ByteBuf body) throws IOException {
+        return JSON_FACTORY.createGenerator((java.io.OutputStream) new ByteBufOutputStream(body), JsonEncoding.UTF8);
+    }
+
+    private static FullHttpResponse response(HttpResponseStatus status, RequestContext request, ByteBuf body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
+        HttpHeaders headers = response.headers();
+        headers.set(HttpHeaderNames.CONTENT_TYPE, JSON);
+        headers.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        headers.set(HttpHeaderNames.CACHE_CONTROL, NO_STORE);
+        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        headers.set(X_REQUEST_ID, request.requestId());
+        if (!request.keepAlive()) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return response;
+    }
+}

@@ -1,0 +1,117 @@
+package io.mtlsproxy.server.http;
+
+import io.mtlsproxy.backends.InvalidSecretNameException;
+import io.mtlsproxy.backends.SecretBackends;
+import io.mtlsproxy.backends.SecretNotFoundException;
+import io.mtlsproxy.backends.SecretUnavailableException;
+import io.mtlsproxy.backends.SecretValue;
+import io.mtlsproxy.core.audit.AuditEvent;
+import io.mtlsproxy.core.audit.AuditSink;
+import io.mtlsproxy.core.error.ErrorCode;
+import io.mtlsproxy.core.identity.ClientIdentity;
+import io.mtlsproxy.core.secret.SecretNames;
+import io.mtlsproxy.policy.AccessDecision;
+import io.mtlsproxy.policy.AccessRules;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one path by which a device reads a secret, shared by the v1 API and the origin route:
+ * name check, then the access rules (deny by default), then the cached backends. Every outcome is
+ * audited here, once; no value ever reaches a log.
+ */
+public final class SecretReader {
+    private static final Logger log = LoggerFactory.getLogger(SecretReader.class);
+
+    private final AccessRules accessRules;
+    private final SecretBackends secrets;
+    private final AuditSink audit;
+    private final Clock clock;
+    private final Duration timeout;
+
+    public SecretReader(AccessRules accessRules, SecretBackends secrets, AuditSink audit, Clock clock, Duration timeout) {
+        this.accessRules = accessRules;
+        this.secrets = secrets;
+        this.audit = audit;
+        this.clock = clock;
+        this.timeout = timeout;
+    }
+
+    /** Completes on whatever thread the backend completes on; callers hop back to their event loop. */
+    CompletableFuture<SecretRead> read(ClientIdentity identity, String name) {
+        Optional<String> invalid = SecretNames.problem(name);
+        if (invalid.isPresent()) {
+            return CompletableFuture.completedFuture(SecretRead.refused(ErrorCode.INVALID_SECRET_NAME, invalid.get()));
+        }
+        AccessDecision access = accessRules.decide(identity, name);
+        if (!access.allowed()) {
+            return CompletableFuture.completedFuture(SecretRead.refused(ErrorCode.FORBIDDEN, access.reason()));
+        }
+        CompletableFuture<SecretValue> fetch = secrets.resolve(name);
+        if (fetch.isDone()) {
+            // the cache-hit path: no timeout task, no extra stage
+            return CompletableFuture.completedFuture(outcome(fetch, access.rule(), name));
+        }
+        // the cache shares this future among all callers of the name: time out a copy, never the original
+        return fetch.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((secret, failure) -> failure == null
+                        ? SecretRead.granted(secret, access.rule())
+                        : refusal(failure, name));
+    }
+
+    private SecretRead outcome(CompletableFuture<SecretValue> done, String rule, String name) {
+        try {
+            return SecretRead.granted(done.join(), rule);
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return refusal(e, name);
+        }
+    }
+
+    private static SecretRead refusal(Throwable failure, String name) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof SecretNotFoundException) {
+            return SecretRead.refused(ErrorCode.SECRET_NOT_FOUND, "not_found");
+        }
+        if (cause instanceof InvalidSecretNameException) {
+            return SecretRead.refused(ErrorCode.INVALID_SECRET_NAME, "invalid_name");
+        }
+        if (cause instanceof SecretUnavailableException unavailable) {
+            log.warn("secret store unavailable secret={} cause={}", name, unavailable.getMessage());
+            return SecretRead.unavailable(ErrorCode.BACKEND_UNAVAILABLE, "backend_unavailable",
+                    unavailable.retryAfter().orElse(Duration.ofSeconds(1)));
+        }
+        if (cause instanceof TimeoutException) {
+            log.warn("secret store timed out secret={}", name);
+            return SecretRead.unavailable(ErrorCode.BACKEND_TIMEOUT, "backend_timeout", Duration.ofSeconds(1));
+        }
+        // Backends never put values in exceptions, but an unknown failure is logged by type only.
+        log.error("secret read failed secret={} error={}", name, cause.getClass().getName());
+        log.debug("secret read failure", cause);
+        return SecretRead.refused(ErrorCode.INTERNAL_ERROR, "internal_error");
+    }
+
+    void audit(RequestContext request, ClientIdentity identity, String name, SecretRead read) {
+        SecretValue secret = read.secret();
+        audit.record(new AuditEvent(
+                clock.instant(),
+                request.requestId(),
+                request.clientAddress(),
+                identity == null ? "-" : identity.subject().toString(),
+                identity == null ? "-" : identity.sha256(),
+                name,
+                read.isGranted() ? AuditEvent.Outcome.ALLOW
+                        : read.status() >= 500 ? AuditEvent.Outcome.ERROR : AuditEvent.Outcome.DENY,
+                read.isGranted() ? read.reason() : read.error().code() + "/" + read.reason(),
+                secret == null ? "-" : secret.backend(),
+                secret == null ? "-" : secret.version(),
+                read.status(),
+                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos())));
+    }
+}

@@ -1,0 +1,86 @@
+package io.mtlsproxy.server.tls;
+
+import io.mtlsproxy.core.identity.ClientIdentity;
+import io.mtlsproxy.policy.Authentication;
+import io.mtlsproxy.policy.ClientAuthenticator;
+import io.mtlsproxy.server.ConnectionAttributes;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Pins the client identity to the connection once the handshake is done, then leaves the
+ * pipeline. The trust manager already ran the policy during the handshake; here the identity comes
+ * from the authenticator's cache of validated chains, and a resumed session, which skipped the
+ * trust manager, is checked against the current policy before it may send a request.
+ *
+ * <p>A failed handshake is logged here, once, with its cause; nothing else in the pipeline logs it.
+ */
+public final class ClientIdentityHandler extends ChannelInboundHandlerAdapter {
+    private final ClientAuthenticator authenticator;
+    private final HandshakeFailureLog failures;
+
+    public ClientIdentityHandler(ClientAuthenticator authenticator, HandshakeFailureLog failures) {
+        this.authenticator = authenticator;
+        this.failures = failures;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                pinIdentity(ctx);
+            } else {
+                failures.handshakeFailed(ctx.channel(), handshake.cause());
+                ctx.close();
+            }
+            return; // the event has been handled; later handlers need only the identity
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    private void pinIdentity(ChannelHandlerContext ctx) {
+        List<X509Certificate> chain;
+        try {
+            chain = peerChain(ctx.pipeline().get(SslHandler.class));
+        } catch (SSLPeerUnverifiedException e) {
+            failures.refused(ctx.channel(), "certificate_required", "no client certificate in the session");
+            ctx.close();
+            return;
+        }
+        Authentication authentication = authenticator.authenticate(chain);
+        ClientIdentity identity = authentication.identity();
+        if (!authentication.allowed() || identity == null) {
+            failures.refusedAfterHandshake(ctx.channel(), authentication);
+            ctx.close();
+            return;
+        }
+        ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).set(identity);
+        ctx.pipeline().remove(this);
+    }
+
+    private static List<X509Certificate> peerChain(SslHandler ssl) throws SSLPeerUnverifiedException {
+        Certificate[] certificates = ssl.engine().getSession().getPeerCertificates();
+        List<X509Certificate> chain = new ArrayList<>(certificates.length);
+        for (Certificate certificate : certificates) {
+            chain.add((X509Certificate) certificate);
+        }
+        return chain;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Handshake errors arrive here as well as in the completion event: log them once, there.
+        if (failures.isTlsFailure(cause)) {
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+}

@@ -1,0 +1,113 @@
+package io.mtlsproxy.server.tls;
+
+import io.mtlsproxy.core.config.ConfigException;
+import io.mtlsproxy.core.config.ListenerConfig.TlsProvider;
+import io.mtlsproxy.core.config.TlsConfig;
+import io.mtlsproxy.core.pki.KeyMaterial;
+import io.mtlsproxy.core.pki.PemFiles;
+import io.mtlsproxy.core.pki.PkiException;
+import io.mtlsproxy.policy.ClientAuthenticator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.internal.tcnative.SSL;
+import io.netty.internal.tcnative.SSLContext;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the device listener's one {@link SslContext}: BoringSSL, client certificates required
+ * and checked by policy in the handshake, TLS 1.3 and 1.2 with AEAD suites only, tickets on.
+ */
+public final class ServerTls {
+    private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
+
+    /** TLS 1.3 suites (BoringSSL always enables all three) and the TLS 1.2 ECDHE + AEAD suites. */
+    static final List<String> CIPHER_SUITES = List.of(
+            "TLS_AES_128_GCM_SHA256",
+            "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    private ServerTls() {}
+
+    /** The server's key and chain, from PEM or PKCS#12 as configured. */
+    public static KeyMaterial loadKeyMaterial(TlsConfig tls) throws ConfigException {
+        try {
+            if (tls.keystore() != null) {
+                return PemFiles.readPkcs12(tls.keystore(),
+                        tls.keystorePassword() == null ? new char[0] : tls.keystorePassword().toChars(),
+                        tls.keystoreAlias());
+            }
+            return PemFiles.readKeyMaterial(tls.certificate(), tls.privateKey(),
+                    tls.privateKeyPassword() == null ? null : tls.privateKeyPassword().toChars());
+        } catch (PkiException e) {
+            throw new ConfigException((tls.keystore() != null ? "tls.keystore: " : "tls.certificate/privateKey: ")
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @throws ConfigException when BoringSSL is asked for but cannot load; the JDK provider is
+     *     used only when the config says so, never as a silent fallback
+     */
+    public static SslContext build(TlsConfig tls, TlsProvider provider, KeyMaterial key,
+            ClientAuthenticator authenticator, List<X509Certificate> acceptedIssuers) throws ConfigException {
+        SslProvider sslProvider = switch (provider) {
+            case OPENSSL -> {
+                if (!OpenSsl.isAvailable()) {
+                    throw new ConfigException("listener.tlsProvider: BoringSSL (netty-tcnative) cannot be loaded on this machine ("
+                            + OpenSsl.unavailabilityCause() + "); refusing to start. Set listener.tlsProvider: jdk to run on the "
+                            + "JDK's TLS stack, about 3x slower per handshake.");
+                }
+                yield SslProvider.OPENSSL;
+            }
+            case JDK -> {
+                // BoringSSL refuses renegotiation by itself; the JDK must be told
+                System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+                log.warn("listener.tlsProvider is jdk: TLS runs on the JDK's stack instead of BoringSSL");
+                yield SslProvider.JDK;
+            }
+        };
+        try {
+            SslContext context = SslContextBuilder.forServer(key.privateKey(), key.chain())
+                    .sslProvider(sslProvider)
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .trustManager(new PolicyTrustManager(authenticator, acceptedIssuers, sslProvider == SslProvider.OPENSSL))
+                    .protocols(tls.protocols())
+                    .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
+                    .sessionCacheSize(tls.sessionCacheSize())
+                    .sessionTimeout(tls.sessionTimeout())
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_1_1))
+                    .build();
+            if (!tls.sessionTickets() && context instanceof ReferenceCountedOpenSslContext openSsl) {
+                // stateful resumption only: the session cache stays on
+                SSLContext.setOptions(openSsl.sslCtxPointer(), SSL.SSL_OP_NO_TICKET);
+            }
+            log.info("TLS: {} ({}), protocols {}, client certificates required, {} trust anchors",
+                    sslProvider, sslProvider == SslProvider.OPENSSL ? OpenSsl.versionString() : System.getProperty("java.version"),
+                    tls.protocols(), acceptedIssuers.size());
+            return context;
+        } catch (SSLException | RuntimeException e) {
+            throw new ConfigException("tls: the TLS context cannot be built: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.mtlsproxy.server;
+
+import io.mtlsproxy.core.audit.AuditEvent;
+import io.mtlsproxy.core.config.ConfigLoader;
+import io.mtlsproxy.core.config.GatewayConfig;
+import io.mtlsproxy.core.pki.IssuedCertificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A real gateway on 127.0.0.1 and a free port, configured from YAML the way operators configure it. */
+final class RunningGateway implements AutoCloseable {
+    final TestPki pki;
+    final Gateway gateway;
+    private final List<AuditEvent> audit;
+
+    private RunningGateway(TestPki pki, Gateway gateway, List<AuditEvent> audit) {
+        this.pki = pki;
+        this.gateway = gateway;
+        this.audit = audit;
+    }
+
+    /**
+     * @param sections YAML after the listener and tls sections (policy, access, secrets, ...);
+     *     the tls section trusts the test root
+     */
+    static RunningGateway start(Path dir, TestPki pki, String sections) throws Exception {
+        return start(dir, pki, sections, Map.of());
+    }
+
+    static RunningGateway start(Path dir, TestPki pki, String sections, Map<String, String> env) throws Exception {
+        return start(dir, pki, "", sections, env);
+    }
+
+    /** @param listenerLines extra settings of the listener section, each line indented by two spaces */
+    static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env)
+            throws Exception {
+        pki.writeServerFiles(dir);
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, """
+                listener:
+                  bind: 127.0.0.1
+                  port: 0
+                  shutdownGrace: 1s
+                  %s
+                tls:
+                  certificate: server.pem
+                  privateKey: server.key
+                  trustAnchors: [ca.pem]
+                """.formatted(listenerLines.strip()).replace("\n  \ntls:", "\ntls:") + sections);
+        GatewayConfig loaded = new ConfigLoader(env).load(config);
+        List<AuditEvent> audit = new ArrayList<>();
+        Gateway gateway = Gateway.start(loaded, env, event -> {
+            synchronized (audit) {
+                audit.add(event);
+            }
+        });
+        return new RunningGateway(pki, gateway, audit);
+    }
+
+    List<AuditEvent> auditEvents() {
+        synchronized (audit) {
+            return List.copyOf(audit);
+        }
+    }
+
+    TlsClient connect(IssuedCertificate client) throws Exception {
+        return TlsClient.connect(gateway.port(), pki.root.certificate(), client);
+    }
+
+    int port() {
+        return gateway.port();
+    }
+
+    @Override
+    public void close() {
+        gateway.stop(Duration.ofSeconds(1));
+    }
+}
