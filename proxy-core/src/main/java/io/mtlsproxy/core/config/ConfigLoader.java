@@ -1,6 +1,13 @@
 package io.mtlsproxy.core.config;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -18,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -43,13 +51,18 @@ public final class ConfigLoader {
             "tls.certificate", "tls.privateKey", "tls.keystore", "tls.trustAnchors[]", "tls.intermediates[]",
             "secrets.backends[].directory");
 
-    private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory()).build();
+    /** A key written twice in one mapping is an error, not "the last one wins". */
+    private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
     private static final ObjectMapper BINDER = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
-            .addModule(new SimpleModule().addDeserializer(Duration.class, new DurationText.Deserializer()))
+            .addModule(new SimpleModule()
+                    .addDeserializer(Duration.class, new DurationText.Deserializer())
+                    .addDeserializer(Secret.class, new SecretDeserializer()))
             .build();
 
     private final Map<String, String> environment;
@@ -60,12 +73,13 @@ public final class ConfigLoader {
 
     /** From a YAML file, with environment references and overrides. */
     public GatewayConfig load(Path file) throws ConfigException {
-        JsonNode tree;
+        String text;
         try {
-            tree = YAML.readTree(Files.readString(file));
+            text = Files.readString(file);
         } catch (IOException e) {
-            throw new ConfigException(file + ": cannot be read as YAML: " + firstLine(e.getMessage()), e);
+            throw new ConfigException(file + ": cannot be read (" + e.getClass().getSimpleName() + ")", e);
         }
+        JsonNode tree = readYaml(text, file.toString());
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             tree = JsonNodeFactory.instance.objectNode();
         }
@@ -80,6 +94,41 @@ public final class ConfigLoader {
     public GatewayConfig loadFromEnvironment() throws ConfigException {
         ObjectNode tree = new OriginSettings(environment).toTree();
         return finish(tree, Path.of("").toAbsolutePath(), "environment");
+    }
+
+    /** One YAML document; syntax errors keep SnakeYAML's line and column but not the offending line's text. */
+    private static JsonNode readYaml(String text, String source) throws ConfigException {
+        try (JsonParser parser = YAML.createParser(text)) {
+            JsonNode tree = YAML.readTree(parser);
+            if (parser.nextToken() != null) {
+                throw new ConfigException(source + ": holds more than one YAML document ('---'); "
+                        + "the configuration must be one document");
+            }
+            return tree;
+        } catch (JacksonException e) {
+            throw new ConfigException(source + ": not valid YAML: " + yamlProblem(e), e);
+        } catch (IOException e) {
+            throw new ConfigException(source + ": cannot be read as YAML (" + e.getClass().getSimpleName() + ")", e);
+        }
+    }
+
+    private static String yamlProblem(JacksonException e) {
+        List<String> parts = new ArrayList<>();
+        String original = e.getOriginalMessage() == null ? "invalid" : e.getOriginalMessage();
+        for (String line : original.split("\n")) {
+            // SnakeYAML quotes the offending line (4-space indent) and a caret under it: drop both,
+            // the line may hold a password
+            if (!line.isBlank() && !line.startsWith("    ")) {
+                String part = line.trim().replace("in 'reader', ", "at ");
+                parts.add(part.endsWith(":") ? part.substring(0, part.length() - 1) : part);
+            }
+        }
+        String problem = String.join("; ", parts);
+        JsonLocation location = e.getLocation();
+        if (!problem.contains("line ") && location != null && location.getLineNr() > 0) {
+            problem = "line " + location.getLineNr() + ": " + problem;
+        }
+        return problem;
     }
 
     private GatewayConfig finish(ObjectNode tree, Path base, String source) throws ConfigException {
@@ -108,10 +157,22 @@ public final class ConfigLoader {
                     .map(String::valueOf).sorted().collect(Collectors.joining(", "));
             throw new ConfigException(path(e) + ": unknown setting" + (known.isEmpty() ? "" : " (known here: " + known + ")"), e);
         } catch (JsonMappingException e) {
+            if (rootCause(e) instanceof NullPointerException) {
+                // a record's List.copyOf / Map.copyOf met an empty list item or map value
+                throw new ConfigException(path(e) + ": holds an empty (null) list item or value; remove it or give it a value", e);
+            }
             throw new ConfigException(path(e) + ": " + firstLine(e.getOriginalMessage()), e);
         } catch (IOException e) {
             throw new ConfigException(source + ": " + firstLine(e.getMessage()), e);
         }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
     }
 
     private static String path(JsonMappingException e) {
@@ -157,8 +218,8 @@ public final class ConfigLoader {
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String value = environment.get(m.group(1));
-            if (value == null) {
-                value = m.group(2);
+            if (m.group(2) != null && (value == null || value.isEmpty())) {
+                value = m.group(2); // ${VAR:-default}: as in the shell, unset or empty takes the default
             }
             if (value == null) {
                 problems.add(path + ": refers to environment variable " + m.group(1) + ", which is not set");
@@ -173,7 +234,7 @@ public final class ConfigLoader {
     private void applyOverrides(ObjectNode root, List<String> problems) {
         environment.entrySet().stream()
                 .filter(e -> e.getKey().startsWith(OVERRIDE_PREFIX) && e.getKey().length() > OVERRIDE_PREFIX.length())
-                .sorted(Map.Entry.comparingByKey())
+                .sorted(Map.Entry.comparingByKey(OVERRIDE_ORDER))
                 .forEach(e -> {
                     String[] segments = e.getKey().substring(OVERRIDE_PREFIX.length()).split("__");
                     if (!set(root, segments, e.getValue())) {
@@ -181,6 +242,21 @@ public final class ConfigLoader {
                     }
                 });
     }
+
+    /** Segment by segment, list indexes numerically, so __2 is applied before __10. */
+    private static final Comparator<String> OVERRIDE_ORDER = (left, right) -> {
+        String[] a = left.split("__");
+        String[] b = right.split("__");
+        for (int i = 0; i < Math.min(a.length, b.length); i++) {
+            int order = isIndex(a[i]) && isIndex(b[i])
+                    ? Integer.compare(Integer.parseInt(a[i]), Integer.parseInt(b[i]))
+                    : a[i].compareTo(b[i]);
+            if (order != 0) {
+                return order;
+            }
+        }
+        return Integer.compare(a.length, b.length);
+    };
 
     private static boolean set(ObjectNode root, String[] segments, String value) {
         JsonNode node = root;
@@ -239,8 +315,9 @@ public final class ConfigLoader {
         return KnownSettings.spelling(segment);
     }
 
+    /** A list index: 1 to 9 ASCII digits (so parsing it cannot overflow). */
     private static boolean isIndex(String segment) {
-        return !segment.isEmpty() && segment.chars().allMatch(Character::isDigit);
+        return !segment.isEmpty() && segment.length() <= 9 && segment.chars().allMatch(c -> c >= '0' && c <= '9');
     }
 
     private static void resolvePaths(JsonNode node, String[] segments, int depth, Path base) {
@@ -274,6 +351,22 @@ public final class ConfigLoader {
 
     private static String resolve(Path base, String path) {
         return path.isBlank() ? path : base.resolve(path).normalize().toString();
+    }
+
+    /**
+     * Secrets bind from strings only, and their errors never repeat the value: YAML reads an
+     * unquoted {@code 0123} as 83 and {@code no} as false, so such a password must be quoted.
+     */
+    static final class SecretDeserializer extends JsonDeserializer<Secret> {
+        @Override
+        public Secret deserialize(JsonParser parser, DeserializationContext context) throws IOException {
+            if (parser.currentToken() == JsonToken.VALUE_STRING) {
+                return new Secret(parser.getText());
+            }
+            return (Secret) context.reportInputMismatch(Secret.class,
+                    "a password or secret value must be a quoted string (YAML changes unquoted values such as "
+                            + "0123, no or 1e3); the value is not repeated here");
+        }
     }
 
     private static String firstLine(String message) {

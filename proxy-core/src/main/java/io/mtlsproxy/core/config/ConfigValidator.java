@@ -172,6 +172,7 @@ final class ConfigValidator {
                 problems.add(at + ".directory: a file backend needs the directory that holds the secrets");
             }
             if (backend instanceof BackendConfig.AppSettings app) {
+                envPrefix(at, app.envPrefix(), problems);
                 app.values().keySet().stream()
                         .filter(k -> !io.mtlsproxy.core.secret.SecretNames.isValid(k))
                         .forEach(k -> problems.add(at + ".values." + k + ": not a valid secret name"));
@@ -180,6 +181,20 @@ final class ConfigValidator {
         String def = s.effectiveDefaultBackend();
         if (s.defaultBackend() != null && !names.contains(def)) {
             problems.add("secrets.defaultBackend: no backend is named '" + def + "'");
+        }
+    }
+
+    /**
+     * The prefix decides which environment variables clients can read: an empty one exposes the
+     * whole environment, and one overlapping MTLSPROXY_ exposes passwords given as overrides.
+     */
+    private static void envPrefix(String at, String prefix, List<String> problems) {
+        String upper = prefix.toUpperCase(java.util.Locale.ROOT);
+        if (prefix.isBlank()) {
+            problems.add(at + ".envPrefix: must not be empty (every environment variable would become a readable secret)");
+        } else if (ConfigLoader.OVERRIDE_PREFIX.startsWith(upper) || upper.startsWith(ConfigLoader.OVERRIDE_PREFIX)) {
+            problems.add(at + ".envPrefix: '" + prefix + "' overlaps " + ConfigLoader.OVERRIDE_PREFIX
+                    + ", the prefix of configuration overrides (passwords set that way would become readable secrets)");
         }
     }
 

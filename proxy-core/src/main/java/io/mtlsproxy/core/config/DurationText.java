@@ -1,9 +1,12 @@
 package io.mtlsproxy.core.config;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -39,8 +42,21 @@ public final class DurationText {
     static final class Deserializer extends JsonDeserializer<Duration> {
         @Override
         public Duration deserialize(JsonParser parser, DeserializationContext context) throws IOException {
-            if (parser.currentToken().isNumeric()) {
+            JsonToken token = parser.currentToken();
+            if (token == JsonToken.VALUE_NUMBER_INT) {
                 return Duration.ofSeconds(parser.getLongValue());
+            }
+            if (token == JsonToken.VALUE_NUMBER_FLOAT) {
+                // fractional seconds, exactly: 2.5 is 2,500 ms, not 2 s
+                BigDecimal seconds = parser.getDecimalValue();
+                try {
+                    return Duration.ofNanos(seconds.movePointRight(9).setScale(0, RoundingMode.HALF_UP).longValueExact());
+                } catch (ArithmeticException e) {
+                    return (Duration) context.handleWeirdNumberValue(Duration.class, seconds, "out of range");
+                }
+            }
+            if (!token.isScalarValue()) {
+                return (Duration) context.handleUnexpectedToken(Duration.class, parser);
             }
             try {
                 return parse(parser.getValueAsString());

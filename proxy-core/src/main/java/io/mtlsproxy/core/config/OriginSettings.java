@@ -3,6 +3,7 @@ package io.mtlsproxy.core.config;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mtlsproxy.core.identity.Thumbprints;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,6 +53,10 @@ final class OriginSettings {
         if (methods.contains("trustedthumbprints")) {
             ArrayNode thumbprints = policy.putArray("allowedThumbprints");
             for (String thumbprint : split(env.get("ALLOWED_CLIENT_CERTS"))) {
+                if (Thumbprints.normalize(thumbprint).isEmpty()) {
+                    problems.add("ALLOWED_CLIENT_CERTS: '" + thumbprint
+                            + "' is not a SHA-1 (40 hex) or SHA-256 (64 hex) thumbprint");
+                }
                 thumbprints.add(thumbprint);
             }
             if (thumbprints.isEmpty()) {
@@ -60,6 +65,12 @@ final class OriginSettings {
         }
         String root_ = trimmed("CERT_ROOT_THUMBPRINT");
         if (root_ != null) {
+            if (!methods.contains("certchainvalidation")) {
+                problems.add("CERT_ROOT_THUMBPRINT: set, but AUTH_METHODS does not list CertChainValidation, so it would "
+                        + "have no effect; remove it or add CertChainValidation");
+            } else if (Thumbprints.normalize(root_).isEmpty()) {
+                problems.add("CERT_ROOT_THUMBPRINT: '" + root_ + "' is not a SHA-1 (40 hex) or SHA-256 (64 hex) thumbprint");
+            }
             policy.put("trustedRootThumbprint", root_);
         }
         if (methods.contains("entradevicecert")) {

@@ -8,19 +8,23 @@ import java.util.Objects;
  * Where secrets come from and how long they are kept in memory.
  *
  * @param cache the cache in front of every backend
- * @param backends the configured stores, each with a unique name
+ * @param backends the configured stores, each with a unique name; one {@code appsettings} backend
+ *     ({@code VAR_<name>}, as the origin) when absent
  * @param defaultBackend the backend that serves every secret (routing by name arrives with the
  *     Azure backends); the first backend when absent
  */
 public record SecretsConfig(CacheConfig cache, List<BackendConfig> backends, String defaultBackend) {
     public SecretsConfig {
         cache = Objects.requireNonNullElseGet(cache, CacheConfig::defaults);
-        backends = backends == null ? List.of() : List.copyOf(backends);
+        // absent backends mean the origin's VAR_* settings, also when only the cache is configured;
+        // an explicit empty list stays empty (and is refused by validation)
+        backends = backends == null
+                ? List.of(new BackendConfig.AppSettings("appsettings", "VAR_", Map.of()))
+                : List.copyOf(backends);
     }
 
     public static SecretsConfig defaults() {
-        return new SecretsConfig(null,
-                List.of(new BackendConfig.AppSettings("appsettings", "VAR_", Map.of())), null);
+        return new SecretsConfig(null, null, null);
     }
 
     /** The name of the backend that serves unrouted secrets. */

@@ -54,7 +54,16 @@ public record ClientIdentity(
      * @throws IdentityException when the chain is empty or the leaf cannot be read
      */
     public static ClientIdentity of(List<X509Certificate> chain) throws IdentityException {
-        return of(chain, ChainKey.of(chain));
+        if (chain == null || chain.isEmpty()) {
+            throw new IdentityException("no client certificate");
+        }
+        ChainKey chainKey;
+        try {
+            chainKey = ChainKey.of(chain);
+        } catch (RuntimeException e) {
+            throw new IdentityException("unreadable client certificate: " + e.getMessage(), e);
+        }
+        return of(chain, chainKey);
     }
 
     /** As {@link #of(List)}, reusing a chain key the caller already computed. */

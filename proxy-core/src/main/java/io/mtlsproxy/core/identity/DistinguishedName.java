@@ -66,10 +66,14 @@ public final class DistinguishedName {
         return values;
     }
 
-    /** The most specific common name, as devices put their id there. */
+    /**
+     * The most specific common name, as devices put their id there: the first CN of the RFC 2253
+     * text (the last one in the certificate's DER order), e.g. {@code PC01} for
+     * {@code CN=PC01,CN=Computers,DC=contoso,DC=com}.
+     */
     public Optional<String> commonName() {
         List<String> cns = values("CN");
-        return cns.isEmpty() ? Optional.empty() : Optional.of(cns.get(cns.size() - 1));
+        return cns.isEmpty() ? Optional.empty() : Optional.of(cns.get(0));
     }
 
     public boolean sameAs(DistinguishedName other) {

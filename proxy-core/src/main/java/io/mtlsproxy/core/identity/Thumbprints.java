@@ -71,7 +71,8 @@ public final class Thumbprints {
         StringBuilder hex = new StringBuilder(64);
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (Character.digit(c, 16) >= 0) {
+            if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) {
+                // ASCII only: Character.digit would also take full-width and other scripts' digits
                 hex.append(Character.toLowerCase(c));
             } else if (c != ':' && c != ' ' && c != '\u200e' && c != '\u200f' && c != '\ufeff' && c != '\t') {
                 return Optional.empty();

@@ -35,13 +35,14 @@ public final class KeyPairs {
 
     /** True when the private key signs what the public key verifies. */
     static boolean matches(PrivateKey key, PublicKey publicKey) {
-        String algorithm = switch (publicKey.getAlgorithm()) {
+        String keyType = keyType(publicKey.getAlgorithm());
+        String algorithm = switch (keyType) {
             case "EC" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";
             case "Ed25519" -> "Ed25519";
             default -> null;
         };
-        if (algorithm == null || !key.getAlgorithm().equals(publicKey.getAlgorithm())) {
+        if (algorithm == null || !keyType(key.getAlgorithm()).equals(keyType)) {
             return algorithm == null; // unknown algorithms are left to the TLS stack to refuse
         }
         try {
@@ -57,5 +58,10 @@ public final class KeyPairs {
         } catch (GeneralSecurityException e) {
             return false;
         }
+    }
+
+    /** BouncyCastle's provider names EC keys "ECDSA" where the JDK says "EC". */
+    private static String keyType(String algorithm) {
+        return "ECDSA".equals(algorithm) ? "EC" : algorithm;
     }
 }

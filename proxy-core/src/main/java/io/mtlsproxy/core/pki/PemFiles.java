@@ -13,6 +13,7 @@ import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
@@ -36,6 +38,13 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * optionally encrypted) and PKCS#12. Errors name the file, never the key's contents.
  */
 public final class PemFiles {
+    /**
+     * Decrypts encrypted keys: the JDK's providers lack what OpenSSL uses (AES/CBC/PKCS7Padding,
+     * OpenSSL's PBKDF, PBKDF2 over raw bytes, scrypt). Used directly, never registered, so the
+     * rest of the process keeps the JDK's providers; decrypted keys are converted by the JDK.
+     */
+    private static final Provider DECRYPTION = new BouncyCastleProvider();
+
     private PemFiles() {}
 
     /** Every certificate in a PEM bundle, in file order. At least one, or an error. */
@@ -73,18 +82,20 @@ public final class PemFiles {
                     return converter.getPrivateKey(info);
                 }
                 if (object instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    // the private key alone: SEC1 keys may omit their (optional) public key
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
                 if (object instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
                     requirePassword(file, password);
                     InputDecryptorProvider decryptor =
-                            new JceOpenSSLPKCS8DecryptorProviderBuilder().build(password);
+                            new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(DECRYPTION).build(password);
                     return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(decryptor));
                 }
                 if (object instanceof PEMEncryptedKeyPair encrypted) {
                     requirePassword(file, password);
-                    return converter.getKeyPair(
-                            encrypted.decryptKeyPair(new JcePEMDecryptorProviderBuilder().build(password))).getPrivate();
+                    PEMKeyPair pair = encrypted.decryptKeyPair(
+                            new JcePEMDecryptorProviderBuilder().setProvider(DECRYPTION).build(password));
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
             }
         } catch (PkiException e) {
@@ -105,6 +116,9 @@ public final class PemFiles {
             for (String name : Collections.list(store.aliases())) {
                 if ((alias == null || alias.equals(name)) && store.isKeyEntry(name)) {
                     Key key = store.getKey(name, password);
+                    if (!(key instanceof PrivateKey) || store.getCertificateChain(name) == null) {
+                        continue; // a secret-key entry, not a key with its certificate
+                    }
                     List<X509Certificate> chain = new ArrayList<>();
                     for (Certificate cert : store.getCertificateChain(name)) {
                         chain.add((X509Certificate) cert);
