@@ -110,7 +110,9 @@ public final class Gateway implements AutoCloseable {
         ListenerConfig listener = config.listener();
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(listener.ioThreads(), new DefaultThreadFactory("mtls-io", true), io);
+        // one event loop per core (Netty's default is two): TLS work is CPU-bound, extra loops only switch
+        int ioThreads = listener.ioThreads() > 0 ? listener.ioThreads() : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("mtls-io", true), io);
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ChannelGroup connections = new DefaultChannelGroup("device-connections", GlobalEventExecutor.INSTANCE);
         ActiveRequests active = new ActiveRequests();

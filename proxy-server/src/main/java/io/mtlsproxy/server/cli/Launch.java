@@ -3,7 +3,7 @@ package io.mtlsproxy.server.cli;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.server.Gateway;
-import io.mtlsproxy.server.audit.LoggingAuditSink;
+import io.mtlsproxy.server.audit.AsyncAuditLog;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
@@ -26,15 +26,18 @@ final class Launch {
      * to stop (SIGTERM, Ctrl-C); the shutdown hook drains in-flight requests first.
      */
     static int runUntilStopped(GatewayConfig config, Consumer<Gateway> started) throws InterruptedException {
+        AsyncAuditLog audit = new AsyncAuditLog(65_536);
         Gateway gateway;
         try {
-            gateway = Gateway.start(config, System.getenv(), new LoggingAuditSink());
+            gateway = Gateway.start(config, System.getenv(), audit);
         } catch (ConfigException e) {
+            audit.close();
             return configError(e);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             gateway.stop(config.listener().shutdownGrace());
+            audit.close(); // after the last request: every audit line is written before exit
             stopped.countDown();
         }, "mtls-proxy-shutdown"));
         if (started != null) {

@@ -3,11 +3,8 @@ package io.mtlsproxy.server.cli;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.ConfigLoader;
 import io.mtlsproxy.core.config.GatewayConfig;
-import io.mtlsproxy.server.Gateway;
-import io.mtlsproxy.server.audit.LoggingAuditSink;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

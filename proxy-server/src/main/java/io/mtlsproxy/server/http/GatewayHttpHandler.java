@@ -268,7 +268,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        ctx.writeAndFlush(response);
+        ctx.writeAndFlush(response, ctx.voidPromise()); // write errors surface in exceptionCaught
         Pending next = pending.poll();
         if (next != null) {
             dispatch(ctx, next);

@@ -1,0 +1,153 @@
+package io.mtlsproxy.server.audit;
+
+import io.mtlsproxy.core.audit.AuditEvent;
+import io.mtlsproxy.core.audit.AuditSink;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Audit lines on the {@code mtls_proxy.audit} logger, written off the event loops.
+ *
+ * <p>An event loop only queues the event; one writer thread formats it and hands the lines to
+ * the logger in batches, one logging call (so one write) per batch. The writer sleeps a
+ * millisecond after a partial batch to let the next one fill, and an event loop wakes it only
+ * when it has gone to sleep on an empty queue: under load no event costs a thread wake-up, and
+ * an idle gateway's line is written at once. The queue blocks when full rather than dropping:
+ * the audit trail is never lost. The event has no value field, so no line can carry a secret.
+ */
+public final class AsyncAuditLog implements AuditSink, AutoCloseable {
+    private static final Logger audit = LoggerFactory.getLogger("mtls_proxy.audit");
+    private static final int MAX_BATCH = 512;
+    private static final AuditEvent END = new AuditEvent(null, null, null, null, null, null, null, null, null, null, 0, 0);
+
+    private static final long BATCH_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final BlockingQueue<AuditEvent> queue;
+    private final Thread writer;
+    private final AtomicBoolean writerAsleep = new AtomicBoolean();
+
+    public AsyncAuditLog(int capacity) {
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.writer = new Thread(this::writeLoop, "audit-writer");
+        writer.setDaemon(true);
+        writer.start();
+    }
+
+    @Override
+    public void record(AuditEvent event) {
+        if (!queue.offer(event)) {
+            try {
+                queue.put(event); // full: the writer is behind; wait rather than drop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                audit.info(format(event, new Timestamps())); // never lose the line, even while interrupted
+                return;
+            }
+        }
+        if (writerAsleep.get() && writerAsleep.compareAndSet(true, false)) {
+            LockSupport.unpark(writer);
+        }
+    }
+
+    /** Writes every queued line, then stops the writer. */
+    @Override
+    public void close() {
+        try {
+            queue.put(END);
+            LockSupport.unpark(writer);
+            writer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void writeLoop() {
+        Timestamps timestamps = new Timestamps();
+        List<AuditEvent> batch = new ArrayList<>(MAX_BATCH);
+        StringBuilder lines = new StringBuilder(MAX_BATCH * 320);
+        boolean end = false;
+        while (!end) {
+            queue.drainTo(batch, MAX_BATCH);
+            if (batch.isEmpty()) {
+                writerAsleep.set(true);
+                if (queue.isEmpty()) { // checked after the flag: an event queued meanwhile has woken us or is seen here
+                    LockSupport.park(this);
+                }
+                writerAsleep.set(false);
+                continue;
+            }
+            for (AuditEvent event : batch) {
+                if (event == END) {
+                    end = true;
+                } else {
+                    if (lines.length() > 0) {
+                        lines.append(System.lineSeparator());
+                    }
+                    lines.append(format(event, timestamps));
+                }
+            }
+            if (lines.length() > 0) {
+                audit.info(lines.toString());
+            }
+            lines.setLength(0);
+            if (batch.size() < MAX_BATCH && !end) {
+                LockSupport.parkNanos(this, BATCH_PAUSE_NANOS);
+            }
+            batch.clear();
+        }
+    }
+
+    /** One line, in the same shape as the console log's lines, so a log shipper reads both alike. */
+    static String format(AuditEvent e, Timestamps timestamps) {
+        StringBuilder line = new StringBuilder(320);
+        timestamps.append(e.time(), line);
+        line.append(" INFO  audit outcome=").append(e.outcome().name().toLowerCase(Locale.ROOT))
+                .append(" secret=").append(e.secretName())
+                .append(" status=").append(e.status())
+                .append(" reason=").append(e.reason())
+                .append(" backend=").append(e.backend())
+                .append(" version=").append(e.version())
+                .append(" subject=\"").append(e.subject().replace("\"", "\\\"")).append('"')
+                .append(" sha256=").append(e.sha256())
+                .append(" client=").append(e.clientAddress())
+                .append(" requestId=").append(e.requestId())
+                .append(" latencyUs=").append(e.latencyMicros());
+        return line.toString();
+    }
+
+    /**
+     * ISO-8601 UTC timestamps with milliseconds, the date and time formatted once per second: a
+     * DateTimeFormatter call per line would cost more than the rest of the line. One per thread.
+     */
+    static final class Timestamps {
+        private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.", Locale.ROOT);
+        private long second = Long.MIN_VALUE;
+        private String prefix = "";
+
+        void append(Instant time, StringBuilder out) {
+            long epochSecond = time.getEpochSecond();
+            if (epochSecond != second) {
+                second = epochSecond;
+                prefix = SECOND.format(LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC));
+            }
+            int millis = time.getNano() / 1_000_000;
+            out.append(prefix)
+                    .append((char) ('0' + millis / 100))
+                    .append((char) ('0' + millis / 10 % 10))
+                    .append((char) ('0' + millis % 10))
+                    .append('Z');
+        }
+    }
+}
