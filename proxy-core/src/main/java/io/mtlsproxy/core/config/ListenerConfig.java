@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param tlsProvider {@code openssl} (BoringSSL, the default) or {@code jdk}, an explicit opt-in:
  *     without it the gateway refuses to start when BoringSSL cannot load
  * @param handshakeTimeout a TLS handshake not done by then is closed
- * @param idleTimeout a connection with no traffic for this long is closed
+ * @param idleTimeout a connection that sends nothing for this long is closed (while a request waits for its
+ *     secret it is not idle)
  * @param requestTimeout the longest a request may wait for its secret before 503
  * @param maxUriLength longer request lines get 414
  * @param maxHeaderSize larger header blocks get 431
