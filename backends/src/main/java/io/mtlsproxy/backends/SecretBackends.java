@@ -75,6 +75,25 @@ public final class SecretBackends implements AutoCloseable {
     }
 
     /**
+     * Backends built by the caller (embedding, tests) behind one cache, the first one the default.
+     *
+     * @param executor runs cache maintenance; never an event loop
+     */
+    public static SecretBackends of(List<? extends SecretBackend> backends, CacheConfig cache, Executor executor,
+            Ticker ticker) {
+        if (backends.isEmpty()) {
+            throw new IllegalArgumentException("at least one backend is required");
+        }
+        Map<String, SecretBackend> byName = new HashMap<>();
+        for (SecretBackend backend : backends) {
+            if (byName.put(backend.name(), backend) != null) {
+                throw new IllegalArgumentException("two backends are named '" + backend.name() + "'");
+            }
+        }
+        return new SecretBackends(byName, backends.get(0), cache, ticker, executor);
+    }
+
+    /**
      * The secret named {@code name}, at its latest version, from the cache or its backend. Never
      * throws: an invalid name fails the future with {@link InvalidSecretNameException} before
      * any backend is asked. The future is shared with other callers (see {@link SecretCache}).

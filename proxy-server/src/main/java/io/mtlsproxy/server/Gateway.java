@@ -83,6 +83,34 @@ public final class Gateway implements AutoCloseable {
     /** Builds everything and binds the listener; nothing is left running when it throws. */
     public static Gateway start(GatewayConfig config, Map<String, String> environment, AuditSink audit)
             throws ConfigException, InterruptedException {
+        ExecutorService secretIo = Executors.newFixedThreadPool(4, daemonThreads("secret-io"));
+        SecretBackends secrets;
+        try {
+            secrets = SecretBackends.fromConfig(config.secrets(), environment, secretIo, Ticker.systemTicker());
+        } catch (ConfigException | RuntimeException e) {
+            secretIo.shutdownNow();
+            throw e;
+        }
+        return start(config, secrets, secretIo, audit);
+    }
+
+    /**
+     * As {@link #start(GatewayConfig, Map, AuditSink)} with backends built by the caller; the
+     * gateway owns them (and their executor) from here on and closes them on stop.
+     */
+    static Gateway start(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit)
+            throws ConfigException, InterruptedException {
+        try {
+            return bind(config, secrets, secretIo, audit);
+        } catch (ConfigException | InterruptedException | RuntimeException e) {
+            secrets.close();
+            secretIo.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static Gateway bind(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit)
+            throws ConfigException, InterruptedException {
         Clock clock = Clock.systemUTC();
         PolicyConfig policyConfig = config.policy();
         TrustMaterial trust = TrustMaterial.load(config.tls(), policyConfig);
@@ -94,14 +122,6 @@ public final class Gateway implements AutoCloseable {
         SslContext sslContext = ServerTls.build(config.tls(), config.listener().tlsProvider(), serverKey, authenticator,
                 trust.acceptedIssuers());
 
-        ExecutorService secretIo = Executors.newFixedThreadPool(4, daemonThreads("secret-io"));
-        SecretBackends secrets;
-        try {
-            secrets = SecretBackends.fromConfig(config.secrets(), environment, secretIo, Ticker.systemTicker());
-        } catch (ConfigException | RuntimeException e) {
-            secretIo.shutdownNow();
-            throw e;
-        }
         SecretReader reader = new SecretReader(accessRules, secrets, audit, clock, config.listener().requestTimeout());
         HttpSettings http = HttpSettings.of(config.listener().maxBodySize(),
                 config.origin().enabled() ? config.origin().path() : null, clock, validationMethods(policyConfig),
@@ -134,8 +154,6 @@ public final class Gateway implements AutoCloseable {
             return gateway;
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            secrets.close();
-            secretIo.shutdownNow();
             if (e instanceof InterruptedException interrupted) {
                 throw interrupted;
             }

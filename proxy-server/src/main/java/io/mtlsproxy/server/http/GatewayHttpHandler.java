@@ -12,6 +12,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -153,7 +154,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private void dispatch(ChannelHandlerContext ctx, Pending request) {
         busy = true;
         active.started();
-        RequestContext context = active.isDraining() ? closeAfter(request.context()) : request.context();
+        RequestContext context = request.context();
         if (request.early() != null) {
             respondError(ctx, context, request.early(), request.earlyMessage(), null);
             return;
@@ -262,7 +263,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private void write(ChannelHandlerContext ctx, RequestContext context, FullHttpResponse response) {
         active.finished();
         busy = false;
-        if (!context.keepAlive()) {
+        // draining is checked again here: a request admitted before the stop began still closes its connection
+        if (!context.keepAlive() || active.isDraining()) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             closing = true;
             pending.clear();
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

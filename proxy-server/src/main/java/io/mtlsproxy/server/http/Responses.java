@@ -12,7 +12,6 @@ import io.netty.buffer.ByteBufOutputStream;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -98,9 +97,6 @@ final class Responses {
         headers.set(HttpHeaderNames.CACHE_CONTROL, NO_STORE);
         headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
         headers.set(X_REQUEST_ID, request.requestId());
-        if (!request.keepAlive()) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
         return response;
     }
 }
