@@ -66,6 +66,25 @@ class ClientCertificateHandshakeTest {
     }
 
     @Test
+    void jdkProviderWorksWhenChosenExplicitly() throws Exception {
+        IssuedCertificate expired = CertificateBuilder.client("CN=old-device")
+                .validity(Instant.now().minus(Duration.ofDays(30)), Instant.now().minus(Duration.ofDays(1)))
+                .signedBy(pki.root);
+        try (RunningGateway gateway = RunningGateway.start(dir, pki, "  tlsProvider: jdk", GRANT_ALL, java.util.Map.of())) {
+            try (TlsClient client = gateway.connect(pki.client("device-1"))) {
+                assertThat(client.get("/v1/secrets/wifi-key").status()).isEqualTo(200);
+            }
+            Throwable refused = catchThrowable(() -> {
+                try (TlsClient client = gateway.connect(expired)) {
+                    client.get("/v1/secrets/wifi-key");
+                }
+            });
+            // the JDK's TLS stack reports every refused client certificate as certificate_unknown
+            assertThat(refused).isInstanceOf(SSLException.class).hasMessageContaining("Received fatal alert");
+        }
+    }
+
+    @Test
     void tls11IsRefused() throws Exception {
         try (RunningGateway gateway = RunningGateway.start(dir, pki, GRANT_ALL)) {
             Throwable failure = catchThrowable(() ->
