@@ -25,7 +25,7 @@ class ClientAuthenticatorTest {
     private ClientAuthenticator authenticator() {
         ClientCertificatePolicy policy = new ClientCertificatePolicy(
                 List.of(new ValidityCheck(), counting), TestPki.SKEW, time);
-        PolicyConfig config = new PolicyConfig(null, null, TestPki.SKEW, null, null, 100, TTL);
+        PolicyConfig config = new PolicyConfig(null, null, TestPki.SKEW, null, null, 100, TTL, null, null, null, null, null);
         return new ClientAuthenticator(policy, config, time, time);
     }
 

@@ -24,7 +24,7 @@ class ClientCertificatePolicyTest {
     private final TrustMaterial trust = trust(root);
 
     private static PolicyConfig config(Boolean chainValidation, Boolean requireClientAuthEku, List<String> allowlist) {
-        return new PolicyConfig(chainValidation, requireClientAuthEku, null, allowlist, null, null, null);
+        return new PolicyConfig(chainValidation, requireClientAuthEku, null, allowlist, null, null, null, null, null, null, null, null);
     }
 
     private ClientCertificatePolicy policy(PolicyConfig config) throws ConfigException {

@@ -34,7 +34,7 @@ class TrustMaterialTest {
     }
 
     private static PolicyConfig rootThumbprint(String thumbprint) {
-        return new PolicyConfig(null, null, null, null, thumbprint, null, null);
+        return new PolicyConfig(null, null, null, null, thumbprint, null, null, null, null, null, null, null);
     }
 
     @Test

@@ -17,6 +17,10 @@ final class ConfigValidator {
         listener(config.listener(), problems);
         tls(config.tls(), problems);
         policy(config.policy(), config.tls(), problems);
+        if (config.listener().policy() != null && !config.policies().containsKey(config.listener().policy())) {
+            problems.add("listener.policy: no policy named '" + config.listener().policy() + "' under policies (known: "
+                    + new java.util.TreeSet<>(config.policies().keySet()) + ")");
+        }
         access(config.access(), problems);
         secrets(config.secrets(), problems);
         if (config.origin().enabled() && !config.origin().path().startsWith("/")) {

@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param maxBodySize larger request bodies get 413 (the API reads no bodies; the origin route ignores them)
  * @param shutdownGrace on SIGTERM, in-flight requests get this long to finish
  * @param ioThreads event-loop threads; 0 means one per core
+ * @param policy the named policy (from {@code policies}) devices must pass on top of the baseline
+ *     {@code policy} section; none means the baseline alone
+ * @param mode {@code enforce} (the default) or {@code audit} (violations logged and counted, requests pass)
  */
 public record ListenerConfig(
         String bind,
@@ -31,7 +34,9 @@ public record ListenerConfig(
         Integer maxHeaderSize,
         Integer maxBodySize,
         Duration shutdownGrace,
-        Integer ioThreads) {
+        Integer ioThreads,
+        String policy,
+        PolicyMode mode) {
 
     public enum TlsProvider { OPENSSL, JDK }
 
@@ -47,19 +52,20 @@ public record ListenerConfig(
         maxBodySize = Objects.requireNonNullElse(maxBodySize, 65536);
         shutdownGrace = Objects.requireNonNullElse(shutdownGrace, Duration.ofSeconds(20));
         ioThreads = Objects.requireNonNullElse(ioThreads, 0);
+        mode = Objects.requireNonNullElse(mode, PolicyMode.ENFORCE);
     }
 
     public static ListenerConfig defaults() {
-        return new ListenerConfig(null, null, null, null, null, null, null, null, null, null, null);
+        return new ListenerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public ListenerConfig withPort(int newPort) {
         return new ListenerConfig(bind, newPort, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout,
-                maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads);
+                maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads, policy, mode);
     }
 
     public ListenerConfig withBind(String newBind) {
         return new ListenerConfig(newBind, port, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout,
-                maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads);
+                maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads, policy, mode);
     }
 }

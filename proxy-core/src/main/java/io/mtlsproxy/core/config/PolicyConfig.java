@@ -17,6 +17,11 @@ import java.util.Objects;
  *     {@code tls.trustAnchors} (the origin's CERT_ROOT_THUMBPRINT); empty means all of them
  * @param chainCacheSize how many validated chains are remembered
  * @param chainCacheTtl how long a validated chain is remembered, never past the leaf's notAfter
+ * @param allowExpired accept expired certificates (chain and leaf); off by default, and loud when on
+ * @param minRsaBits the smallest RSA key accepted anywhere in the chain (2048)
+ * @param minEcBits the smallest EC key accepted anywhere in the chain (256, i.e. P-256)
+ * @param forbiddenSignatureAlgorithms digest names refused in any signature of the chain ([SHA1, MD5])
+ * @param maxChainDepth the most certificates a presented chain may have, anchor excluded (5)
  */
 public record PolicyConfig(
         Boolean chainValidation,
@@ -25,7 +30,12 @@ public record PolicyConfig(
         List<String> allowedThumbprints,
         String trustedRootThumbprint,
         Integer chainCacheSize,
-        Duration chainCacheTtl) {
+        Duration chainCacheTtl,
+        Boolean allowExpired,
+        Integer minRsaBits,
+        Integer minEcBits,
+        List<String> forbiddenSignatureAlgorithms,
+        Integer maxChainDepth) {
 
     public PolicyConfig {
         chainValidation = Objects.requireNonNullElse(chainValidation, true);
@@ -34,9 +44,15 @@ public record PolicyConfig(
         allowedThumbprints = allowedThumbprints == null ? List.of() : List.copyOf(allowedThumbprints);
         chainCacheSize = Objects.requireNonNullElse(chainCacheSize, 10_000);
         chainCacheTtl = Objects.requireNonNullElse(chainCacheTtl, Duration.ofHours(1));
+        allowExpired = Objects.requireNonNullElse(allowExpired, false);
+        minRsaBits = Objects.requireNonNullElse(minRsaBits, 2048);
+        minEcBits = Objects.requireNonNullElse(minEcBits, 256);
+        forbiddenSignatureAlgorithms = forbiddenSignatureAlgorithms == null ? List.of("SHA1", "MD5")
+                : List.copyOf(forbiddenSignatureAlgorithms);
+        maxChainDepth = Objects.requireNonNullElse(maxChainDepth, 5);
     }
 
     public static PolicyConfig defaults() {
-        return new PolicyConfig(null, null, null, null, null, null, null);
+        return new PolicyConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

@@ -85,7 +85,8 @@ class ExampleConfigTest {
 
         assertThat(sections).containsExactly(
                 Arrays.stream(GatewayConfig.class.getRecordComponents()).map(RecordComponent::getName).toArray(String[]::new));
-        assertThat(sections).containsExactly("listener", "tls", "policy", "access", "secrets", "origin");
+        assertThat(sections).containsExactly("listener", "tls", "policy", "policies", "revocation", "entra", "access", "secrets",
+                "origin");
     }
 
     @Test

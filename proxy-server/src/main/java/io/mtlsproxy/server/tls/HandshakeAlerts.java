@@ -19,6 +19,8 @@ final class HandshakeAlerts {
             case EXPIRED -> CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED;
             // unsupported_certificate: OpenSSL's alert for a certificate whose purpose is wrong
             case WRONG_KEY_USAGE -> CertificateVerifier.X509_V_ERR_INVALID_PURPOSE;
+            // certificate_revoked
+            case REVOKED -> CertificateVerifier.X509_V_ERR_CERT_REVOKED;
             // bad_certificate: not yet valid, refused by allowlist, unreadable, broken signature
             default -> CertificateVerifier.X509_V_ERR_CERT_REJECTED;
         };
@@ -30,6 +32,7 @@ final class HandshakeAlerts {
             case UNKNOWN_CA -> "unknown_ca";
             case EXPIRED -> "certificate_expired";
             case WRONG_KEY_USAGE -> "unsupported_certificate";
+            case REVOKED -> "certificate_revoked";
             case NO_CERTIFICATE -> "certificate_required";
             default -> "bad_certificate";
         };
