@@ -1,5 +1,6 @@
 package io.mtlsproxy.policy;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -9,14 +10,22 @@ import java.util.Objects;
  * @param passed whether the certificate passed
  * @param reason why it failed; null when it passed
  * @param detail for operators and logs: may name certificates and internals, never shown to clients
+ * @param retryAfter for a {@link RejectReason#isRetryable() retryable} failure, when to try again; otherwise null
  */
-public record CheckResult(String check, boolean passed, RejectReason reason, String detail) {
+public record CheckResult(String check, boolean passed, RejectReason reason, String detail, Duration retryAfter) {
     public CheckResult {
         Objects.requireNonNull(check, "check");
         Objects.requireNonNull(detail, "detail");
         if (passed != (reason == null)) {
             throw new IllegalArgumentException("a failed check needs a reason and a passed one has none");
         }
+        if (retryAfter != null && (reason == null || !reason.isRetryable())) {
+            throw new IllegalArgumentException("only a retryable failure has a retry hint");
+        }
+    }
+
+    public CheckResult(String check, boolean passed, RejectReason reason, String detail) {
+        this(check, passed, reason, detail, null);
     }
 
     public static CheckResult pass(String check) {
@@ -25,5 +34,11 @@ public record CheckResult(String check, boolean passed, RejectReason reason, Str
 
     public static CheckResult fail(String check, RejectReason reason, String detail) {
         return new CheckResult(check, false, Objects.requireNonNull(reason, "reason"), detail);
+    }
+
+    /** Could not decide now (a remote service is down or throttling): the client is told when to retry. */
+    public static CheckResult unavailable(String check, RejectReason reason, String detail, Duration retryAfter) {
+        return new CheckResult(check, false, Objects.requireNonNull(reason, "reason"), detail,
+                Objects.requireNonNull(retryAfter, "retryAfter"));
     }
 }
