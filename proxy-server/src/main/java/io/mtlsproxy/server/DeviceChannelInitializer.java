@@ -6,6 +6,7 @@ import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.http.GatewayHttpHandler;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
+import io.mtlsproxy.server.tls.AsyncAdmission;
 import io.mtlsproxy.server.tls.ClientIdentityHandler;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.netty.channel.Channel;
@@ -24,14 +25,18 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
     private final SslContext sslContext;
     private final ListenerConfig listener;
     private final ClientAuthenticator authenticator;
-    private final HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
+    private final HandshakeFailureLog handshakeFailures;
+    private final AsyncAdmission asyncChecks;
     private final HttpSettings httpSettings;
     private final SecretReader reader;
     private final ActiveRequests active;
     private final ChannelGroup connections;
 
     DeviceChannelInitializer(SslContext sslContext, ListenerConfig listener, ClientAuthenticator authenticator,
-            HttpSettings httpSettings, SecretReader reader, ActiveRequests active, ChannelGroup connections) {
+            HandshakeFailureLog handshakeFailures, AsyncAdmission asyncChecks, HttpSettings httpSettings, SecretReader reader,
+            ActiveRequests active, ChannelGroup connections) {
+        this.handshakeFailures = handshakeFailures;
+        this.asyncChecks = asyncChecks;
         this.sslContext = sslContext;
         this.listener = listener;
         this.authenticator = authenticator;
@@ -48,7 +53,8 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         // reader-idle only: watching writes too would hang a listener on every response's promise
         pipeline.addLast("idle", new IdleStateHandler(listener.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast("tls", tls(channel));
-        pipeline.addLast("identity", new ClientIdentityHandler(authenticator, handshakeFailures));
+        pipeline.addLast("identity", new ClientIdentityHandler(authenticator, handshakeFailures, asyncChecks,
+                listener.mode()));
         pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), listener.maxHeaderSize(), 8192));
         pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
         pipeline.addLast("api", new GatewayHttpHandler(httpSettings, reader, active));

@@ -16,6 +16,8 @@ import io.mtlsproxy.policy.TrustMaterial;
 import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
+import io.mtlsproxy.server.tls.AsyncAdmission;
+import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -67,10 +69,12 @@ public final class Gateway implements AutoCloseable {
     private final ActiveRequests active;
     private final SecretBackends secrets;
     private final ExecutorService secretIo;
+    private final HandshakeFailureLog handshakeFailures;
     private volatile boolean stopped;
 
     private Gateway(GatewayConfig config, EventLoopGroup group, Channel serverChannel, ChannelGroup connections,
-            ActiveRequests active, SecretBackends secrets, ExecutorService secretIo) {
+            ActiveRequests active, SecretBackends secrets, ExecutorService secretIo, HandshakeFailureLog handshakeFailures) {
+        this.handshakeFailures = handshakeFailures;
         this.config = config;
         this.group = group;
         this.serverChannel = serverChannel;
@@ -119,8 +123,11 @@ public final class Gateway implements AutoCloseable {
         AccessRules accessRules = AccessRules.fromConfig(config.access());
         warnAboutBroadGrants(config);
         KeyMaterial serverKey = ServerTls.loadKeyMaterial(config.tls());
-        SslContext sslContext = ServerTls.build(config.tls(), config.listener().tlsProvider(), serverKey, authenticator,
-                trust.acceptedIssuers());
+        SslContext sslContext = ServerTls.build(config.tls(), config.listener().tlsProvider(), config.listener().mode(),
+                serverKey, authenticator, trust.acceptedIssuers());
+        HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
+        AsyncAdmission asyncChecks = new AsyncAdmission(List.of(), config.listener().mode(), clock, policyConfig.clockSkew(),
+                handshakeFailures);
 
         SecretReader reader = new SecretReader(accessRules, secrets, audit, clock, config.listener().requestTimeout());
         HttpSettings http = HttpSettings.of(config.listener().maxBodySize(),
@@ -143,12 +150,13 @@ public final class Gateway implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new DeviceChannelInitializer(sslContext, listener, authenticator, http, reader, active,
-                            connections))
+                    .childHandler(new DeviceChannelInitializer(sslContext, listener, authenticator, handshakeFailures,
+                            asyncChecks, http, reader, active, connections))
                     .bind(listener.bind(), listener.port())
                     .sync()
                     .channel();
-            Gateway gateway = new Gateway(config, group, serverChannel, connections, active, secrets, secretIo);
+            Gateway gateway = new Gateway(config, group, serverChannel, connections, active, secrets, secretIo,
+                    handshakeFailures);
             log.info("mtls-proxy listening on {}:{} ({} transport, {} backends, {} access rules)", listener.bind(),
                     gateway.port(), epoll ? "epoll" : "nio", config.secrets().backends().size(), config.access().rules().size());
             return gateway;
@@ -169,6 +177,11 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayConfig config() {
         return config;
+    }
+
+    /** Refusals and audit-mode violations by cause, counted since start. */
+    public HandshakeFailureLog refusals() {
+        return handshakeFailures;
     }
 
     /**

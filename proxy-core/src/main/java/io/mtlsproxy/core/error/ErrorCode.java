@@ -8,6 +8,8 @@ public enum ErrorCode {
     BAD_REQUEST(400, "the request is malformed"),
     INVALID_SECRET_NAME(400, "the secret name is not valid"),
     MISSING_SECRET_NAME(400, "the SecretName parameter is required"),
+    CLIENT_CERTIFICATE_REQUIRED(401, "a valid client certificate is required"),
+    CERTIFICATE_REFUSED(401, "the client certificate is not accepted"),
     FORBIDDEN(403, "this client may not read this secret"),
     NOT_FOUND(404, "no such route"),
     SECRET_NOT_FOUND(404, "no such secret"),
@@ -18,6 +20,7 @@ public enum ErrorCode {
     INTERNAL_ERROR(500, "internal error"),
     BACKEND_UNAVAILABLE(503, "the secret store is unavailable, retry later"),
     BACKEND_TIMEOUT(503, "the secret store did not answer in time, retry later"),
+    CERTIFICATE_CHECK_UNAVAILABLE(503, "the client certificate cannot be checked right now, retry later"),
     SHUTTING_DOWN(503, "the gateway is shutting down, retry on another instance");
 
     private final int status;

@@ -3,6 +3,7 @@ package io.mtlsproxy.server.http;
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.server.ConnectionAttributes;
+import io.mtlsproxy.server.tls.Admission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -154,16 +155,39 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private void dispatch(ChannelHandlerContext ctx, Pending request) {
         busy = true;
         active.started();
+        serveWhenAdmitted(ctx, request);
+    }
+
+    /**
+     * Serves the request once the connection's admission is known: at once for the checks done
+     * in the handshake, or when the asynchronous ones (Entra, OCSP) answer, back on this event loop.
+     */
+    private void serveWhenAdmitted(ChannelHandlerContext ctx, Pending request) {
         RequestContext context = request.context();
         if (request.early() != null) {
             respondError(ctx, context, request.early(), request.earlyMessage(), null);
             return;
         }
+        CompletableFuture<Admission> admission = ctx.channel().attr(ConnectionAttributes.ADMISSION).get();
+        if (admission == null) {
+            // Unreachable by construction (the identity handler runs first); refuse rather than guess.
+            log.error("request before admission client={}; closing", context.clientAddress());
+            respondError(ctx, closeAfter(context), ErrorCode.INTERNAL_ERROR, null, null);
+            return;
+        }
+        if (!admission.isDone()) {
+            admission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+            return;
+        }
+        Admission admitted = admission.getNow(new Admission(ErrorCode.INTERNAL_ERROR, null));
+        if (!admitted.admitted()) {
+            respondError(ctx, closeAfter(context), admitted.refusal(), null, admitted.retryAfter());
+            return;
+        }
         ClientIdentity identity = ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get();
         if (identity == null) {
-            // Unreachable by construction (the identity handler runs first); refuse rather than guess.
-            log.error("request without a pinned identity client={}; closing", context.clientAddress());
-            respondError(ctx, closeAfter(context), ErrorCode.INTERNAL_ERROR, null, null);
+            // audit mode lets a device without a (readable) certificate connect; it still cannot be authorized
+            respondError(ctx, context, ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null, null);
             return;
         }
         String uri = request.uri();

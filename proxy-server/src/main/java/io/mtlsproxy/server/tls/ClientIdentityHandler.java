@@ -2,7 +2,9 @@ package io.mtlsproxy.server.tls;
 
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.policy.Authentication;
+import io.mtlsproxy.core.config.PolicyMode;
 import io.mtlsproxy.policy.ClientAuthenticator;
+import io.mtlsproxy.policy.RejectReason;
 import io.mtlsproxy.server.ConnectionAttributes;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -12,6 +14,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
@@ -25,10 +28,15 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 public final class ClientIdentityHandler extends ChannelInboundHandlerAdapter {
     private final ClientAuthenticator authenticator;
     private final HandshakeFailureLog failures;
+    private final AsyncAdmission asyncChecks;
+    private final PolicyMode mode;
 
-    public ClientIdentityHandler(ClientAuthenticator authenticator, HandshakeFailureLog failures) {
+    public ClientIdentityHandler(ClientAuthenticator authenticator, HandshakeFailureLog failures, AsyncAdmission asyncChecks,
+            PolicyMode mode) {
         this.authenticator = authenticator;
         this.failures = failures;
+        this.asyncChecks = asyncChecks;
+        this.mode = mode;
     }
 
     @Override
@@ -50,18 +58,37 @@ public final class ClientIdentityHandler extends ChannelInboundHandlerAdapter {
         try {
             chain = peerChain(ctx.pipeline().get(SslHandler.class));
         } catch (SSLPeerUnverifiedException e) {
+            if (mode == PolicyMode.AUDIT) {
+                // certificates are optional in audit mode: the connection goes on without an identity
+                failures.auditViolation(ctx.channel(), "no_certificate", null, "no client certificate");
+                admit(ctx, Admission.ADMITTED_NOW);
+                return;
+            }
             failures.refused(ctx.channel(), "certificate_required", "no client certificate in the session");
             ctx.close();
             return;
         }
         Authentication authentication = authenticator.authenticate(chain);
         ClientIdentity identity = authentication.identity();
-        if (!authentication.allowed() || identity == null) {
-            failures.refusedAfterHandshake(ctx.channel(), authentication);
-            ctx.close();
-            return;
+        if (!authentication.allowed()) {
+            String cause = authentication.decision().rejection().map(RejectReason::code).orElse("bad_certificate");
+            if (mode == PolicyMode.AUDIT) {
+                failures.auditViolation(ctx.channel(), cause, identity, HandshakeFailureLog.firstFailure(authentication));
+            } else {
+                // only a resumed session gets here: a fresh handshake was refused by the trust manager
+                failures.refusedAfterHandshake(ctx.channel(), authentication);
+                ctx.close();
+                return;
+            }
         }
-        ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).set(identity);
+        if (identity != null) {
+            ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).set(identity);
+        }
+        admit(ctx, identity == null ? Admission.ADMITTED_NOW : asyncChecks.admit(ctx.channel(), identity));
+    }
+
+    private void admit(ChannelHandlerContext ctx, CompletableFuture<Admission> admission) {
+        ctx.channel().attr(ConnectionAttributes.ADMISSION).set(admission);
         ctx.pipeline().remove(this);
     }
 

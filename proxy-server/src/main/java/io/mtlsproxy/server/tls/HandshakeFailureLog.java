@@ -1,7 +1,6 @@
 package io.mtlsproxy.server.tls;
 
 import io.mtlsproxy.policy.Authentication;
-import io.mtlsproxy.policy.CheckResult;
 import io.mtlsproxy.policy.RejectReason;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.DecoderException;
@@ -12,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class HandshakeFailureLog {
     private static final Logger log = LoggerFactory.getLogger("mtls_proxy.handshake");
+
+    private final ConcurrentHashMap<String, LongAdder> refusals = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> auditViolations = new ConcurrentHashMap<>();
+
+    /** Connections refused (or failed) so far with this cause tag. */
+    public long refusals(String cause) {
+        LongAdder count = refusals.get(cause);
+        return count == null ? 0 : count.sum();
+    }
+
+    /** Violations let through in audit mode so far with this cause tag. */
+    public long auditViolations(String cause) {
+        LongAdder count = auditViolations.get(cause);
+        return count == null ? 0 : count.sum();
+    }
+
+    private static void count(ConcurrentHashMap<String, LongAdder> counters, String cause) {
+        counters.computeIfAbsent(cause, k -> new LongAdder()).increment();
+    }
 
     /** Why a handshake failed, as a stable tag (also the future metric tag). */
     public static String classify(Throwable cause) {
@@ -64,6 +84,7 @@ public final class HandshakeFailureLog {
 
     void handshakeFailed(Channel channel, Throwable cause) {
         String tag = classify(cause);
+        count(refusals, tag);
         String detail = detail(cause);
         if (log.isDebugEnabled()) {
             log.debug("handshake failed client={} cause={} detail={}", address(channel), tag, detail, cause);
@@ -73,13 +94,26 @@ public final class HandshakeFailureLog {
     }
 
     void refused(Channel channel, String tag, String detail) {
+        count(refusals, tag);
         log.info("connection refused client={} cause={} detail={}", address(channel), tag, detail);
+    }
+
+    /** Audit mode: what enforce mode would have refused, logged and counted, and let through. */
+    void auditViolation(Channel channel, String tag, io.mtlsproxy.core.identity.ClientIdentity identity, String detail) {
+        count(auditViolations, tag);
+        log.warn("policy violation allowed (audit mode) client={} cause={} subject={} detail={}", address(channel), tag,
+                identity == null ? "-" : identity.subject(), detail);
+    }
+
+    static String firstFailure(Authentication authentication) {
+        return authentication.decision().results().stream()
+                .filter(r -> !r.passed()).findFirst().map(r -> r.check() + ": " + r.detail()).orElse("refused");
     }
 
     void refusedAfterHandshake(Channel channel, Authentication authentication) {
         String tag = authentication.decision().rejection().map(RejectReason::code).orElse("bad_certificate");
-        String detail = authentication.decision().results().stream()
-                .filter(r -> !r.passed()).findFirst().map(CheckResult::detail).orElse("refused");
+        count(refusals, tag);
+        String detail = firstFailure(authentication);
         log.info("connection refused client={} cause={} subject={} detail={} (resumed session re-checked)",
                 address(channel), tag, authentication.identity() == null ? "-" : authentication.identity().subject(), detail);
     }

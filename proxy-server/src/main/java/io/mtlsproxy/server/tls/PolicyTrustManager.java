@@ -21,11 +21,18 @@ final class PolicyTrustManager extends X509ExtendedTrustManager {
     private final ClientAuthenticator authenticator;
     private final X509Certificate[] acceptedIssuers;
     private final boolean openSsl;
+    private final boolean audit;
 
-    PolicyTrustManager(ClientAuthenticator authenticator, List<X509Certificate> acceptedIssuers, boolean openSsl) {
+    /**
+     * @param audit audit mode: accept every certificate here; the identity handler evaluates the
+     *     policy once after the handshake and logs what enforce mode would refuse
+     */
+    PolicyTrustManager(ClientAuthenticator authenticator, List<X509Certificate> acceptedIssuers, boolean openSsl,
+            boolean audit) {
         this.authenticator = authenticator;
         this.acceptedIssuers = acceptedIssuers.toArray(X509Certificate[]::new);
         this.openSsl = openSsl;
+        this.audit = audit;
     }
 
     @Override
@@ -44,6 +51,9 @@ final class PolicyTrustManager extends X509ExtendedTrustManager {
     }
 
     private void check(X509Certificate[] chain) throws CertificateException {
+        if (audit) {
+            return;
+        }
         Authentication result = authenticator.authenticate(chain == null ? List.of() : Arrays.asList(chain));
         if (result.allowed()) {
             return;

@@ -2,6 +2,7 @@ package io.mtlsproxy.server.tls;
 
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.ListenerConfig.TlsProvider;
+import io.mtlsproxy.core.config.PolicyMode;
 import io.mtlsproxy.core.config.TlsConfig;
 import io.mtlsproxy.core.pki.KeyMaterial;
 import io.mtlsproxy.core.pki.PemFiles;
@@ -65,8 +66,12 @@ public final class ServerTls {
      * @throws ConfigException when BoringSSL is asked for but cannot load; the JDK provider is
      *     used only when the config says so, never as a silent fallback
      */
-    public static SslContext build(TlsConfig tls, TlsProvider provider, KeyMaterial key,
+    public static SslContext build(TlsConfig tls, TlsProvider provider, PolicyMode mode, KeyMaterial key,
             ClientAuthenticator authenticator, List<X509Certificate> acceptedIssuers) throws ConfigException {
+        boolean audit = mode == PolicyMode.AUDIT;
+        if (audit) {
+            log.warn("listener.mode is audit: client certificates are optional and policy violations are only logged");
+        }
         SslProvider sslProvider = switch (provider) {
             case OPENSSL -> {
                 if (!OpenSsl.isAvailable()) {
@@ -86,8 +91,9 @@ public final class ServerTls {
         try {
             SslContext context = SslContextBuilder.forServer(key.privateKey(), key.chain())
                     .sslProvider(sslProvider)
-                    .clientAuth(ClientAuth.REQUIRE)
-                    .trustManager(new PolicyTrustManager(authenticator, acceptedIssuers, sslProvider == SslProvider.OPENSSL))
+                    .clientAuth(audit ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE)
+                    .trustManager(new PolicyTrustManager(authenticator, acceptedIssuers, sslProvider == SslProvider.OPENSSL,
+                            audit))
                     .protocols(tls.protocols())
                     .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
                     .sessionCacheSize(tls.sessionCacheSize())
@@ -102,9 +108,9 @@ public final class ServerTls {
                 // stateful resumption only: the session cache stays on
                 SSLContext.setOptions(openSsl.sslCtxPointer(), SSL.SSL_OP_NO_TICKET);
             }
-            log.info("TLS: {} ({}), protocols {}, client certificates required, {} trust anchors",
+            log.info("TLS: {} ({}), protocols {}, client certificates {}, {} trust anchors",
                     sslProvider, sslProvider == SslProvider.OPENSSL ? OpenSsl.versionString() : System.getProperty("java.version"),
-                    tls.protocols(), acceptedIssuers.size());
+                    tls.protocols(), audit ? "optional (audit mode)" : "required", acceptedIssuers.size());
             return context;
         } catch (SSLException | RuntimeException e) {
             throw new ConfigException("tls: the TLS context cannot be built: " + e.getMessage(), e);

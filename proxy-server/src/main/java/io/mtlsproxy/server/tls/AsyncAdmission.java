@@ -1,0 +1,84 @@
+package io.mtlsproxy.server.tls;
+
+import io.mtlsproxy.core.config.PolicyMode;
+import io.mtlsproxy.core.error.ErrorCode;
+import io.mtlsproxy.core.identity.ClientIdentity;
+import io.mtlsproxy.policy.AsyncCertificateCheck;
+import io.mtlsproxy.policy.CheckContext;
+import io.mtlsproxy.policy.CheckResult;
+import io.mtlsproxy.policy.RejectReason;
+import io.netty.channel.Channel;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs the checks that must ask a remote service (Entra via Graph, OCSP) once per connection,
+ * after the handshake, all at once, and turns their results into the connection's admission.
+ * Nothing here blocks: the caller (an event loop) gets a future.
+ */
+public final class AsyncAdmission {
+    /** When an unavailable check gives no hint of its own. */
+    static final Duration DEFAULT_RETRY = Duration.ofSeconds(5);
+
+    private final List<AsyncCertificateCheck> checks;
+    private final PolicyMode mode;
+    private final Clock clock;
+    private final Duration clockSkew;
+    private final HandshakeFailureLog log;
+
+    public AsyncAdmission(List<AsyncCertificateCheck> checks, PolicyMode mode, Clock clock, Duration clockSkew,
+            HandshakeFailureLog log) {
+        this.checks = List.copyOf(checks);
+        this.mode = mode;
+        this.clock = clock;
+        this.clockSkew = clockSkew;
+        this.log = log;
+    }
+
+    public boolean isEmpty() {
+        return checks.isEmpty();
+    }
+
+    CompletableFuture<Admission> admit(Channel channel, ClientIdentity identity) {
+        if (checks.isEmpty()) {
+            return Admission.ADMITTED_NOW;
+        }
+        CheckContext context = new CheckContext(clock.instant(), clockSkew);
+        @SuppressWarnings("unchecked")
+        CompletableFuture<CheckResult>[] running = new CompletableFuture[checks.size()];
+        for (int i = 0; i < running.length; i++) {
+            AsyncCertificateCheck check = checks.get(i);
+            CompletableFuture<CheckResult> result;
+            try {
+                result = check.check(identity, context);
+            } catch (RuntimeException e) {
+                result = CompletableFuture.failedFuture(e);
+            }
+            running[i] = result.exceptionally(failure -> CheckResult.fail(check.name(), RejectReason.REVOCATION_UNKNOWN,
+                    "check failed: " + failure));
+        }
+        return CompletableFuture.allOf(running).thenApply(ignored -> decide(channel, identity, running));
+    }
+
+    private Admission decide(Channel channel, ClientIdentity identity, CompletableFuture<CheckResult>[] results) {
+        for (CompletableFuture<CheckResult> future : results) {
+            CheckResult result = future.join();
+            if (result.passed()) {
+                continue;
+            }
+            if (mode == PolicyMode.AUDIT) {
+                log.auditViolation(channel, result.reason().code(), identity, result.check() + ": " + result.detail());
+                continue;
+            }
+            log.refused(channel, result.reason().code(), result.check() + ": " + result.detail());
+            if (result.reason().isRetryable() || result.reason() == RejectReason.REVOCATION_UNKNOWN) {
+                return new Admission(ErrorCode.CERTIFICATE_CHECK_UNAVAILABLE,
+                        result.retryAfter() != null ? result.retryAfter() : DEFAULT_RETRY);
+            }
+            return new Admission(ErrorCode.CERTIFICATE_REFUSED, null);
+        }
+        return Admission.ADMITTED;
+    }
+}
