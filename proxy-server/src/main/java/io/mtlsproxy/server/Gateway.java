@@ -8,6 +8,7 @@ import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.core.config.ListenerConfig;
 import io.mtlsproxy.core.config.PolicyConfig;
+import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.core.pki.KeyMaterial;
 import io.mtlsproxy.policy.AccessRules;
 import io.mtlsproxy.policy.ClientAuthenticator;
@@ -42,6 +43,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -177,6 +179,26 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayConfig config() {
         return config;
+    }
+
+    /**
+     * Closes every live connection whose pinned identity matches, e.g. after a revocation update
+     * revoked it; the device must reconnect and pass the policy again. Safe from any thread.
+     *
+     * @return how many connections were closed
+     */
+    public int closeConnections(Predicate<ClientIdentity> matches, String cause) {
+        int closed = 0;
+        for (Channel channel : connections) {
+            ClientIdentity identity = channel.attr(ConnectionAttributes.CLIENT_IDENTITY).get();
+            if (identity != null && matches.test(identity)) {
+                log.info("closing connection client={} cause={} subject={}", HandshakeFailureLog.address(channel), cause,
+                        identity.subject());
+                channel.close();
+                closed++;
+            }
+        }
+        return closed;
     }
 
     /** Refusals and audit-mode violations by cause, counted since start. */

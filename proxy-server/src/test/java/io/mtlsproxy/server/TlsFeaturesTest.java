@@ -99,6 +99,22 @@ class TlsFeaturesTest {
     }
 
     @Test
+    void closingByIdentityClosesOnlyThatDevicesConnections() throws Exception {
+        try (RunningGateway gateway = RunningGateway.start(dir, pki, CONFIG);
+                TlsClient revoked = gateway.connect(pki.client("revoked-device"));
+                TlsClient other = gateway.connect(pki.client("other-device"))) {
+            assertThat(revoked.get("/v1/secrets/wifi-key").status()).isEqualTo(200);
+            assertThat(other.get("/v1/secrets/wifi-key").status()).isEqualTo(200);
+
+            int closed = gateway.gateway.closeConnections(id -> id.commonName().equals("revoked-device"), "revoked");
+
+            assertThat(closed).isEqualTo(1);
+            assertThat(revoked.closedByServer()).isTrue();
+            assertThat(other.get("/v1/secrets/wifi-key").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void stopClosesIdleConnectionsAndRefusesNewOnes() throws Exception {
         RunningGateway gateway = RunningGateway.start(dir, pki, CONFIG);
         try (TlsClient client = gateway.connect(pki.client("device-1"))) {
