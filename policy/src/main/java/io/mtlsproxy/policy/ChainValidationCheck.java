@@ -38,6 +38,11 @@ import javax.security.auth.x500.X500Principal;
  * {@link ClientCertificatePolicy#explain} reports an expired leaf once; the certificates above it
  * are judged here against now with the clock skew, and refused as EXPIRED / NOT_YET_VALID, never as
  * unknown_ca.
+ *
+ * <p>With {@code allowExpired} (policy.allowExpired) an expired certificate above the leaf passes and
+ * the result says so. Structure and signatures are still validated, at a moment inside the window
+ * where every certificate of the path was valid; a path without such a window (a CA certificate that
+ * expired before the leaf was issued) is refused even then.
  */
 public final class ChainValidationCheck implements CertificateCheck {
     public static final String NAME = "chain";
@@ -49,10 +54,24 @@ public final class ChainValidationCheck implements CertificateCheck {
     private static final int MAX_SIGNATURE_CHECKS = 24;
 
     private final TrustMaterial trust;
+    private final boolean allowExpired;
 
-    /** @throws IllegalArgumentException when the trust material holds no anchor */
+    /**
+     * Expired certificates refused.
+     *
+     * @throws IllegalArgumentException when the trust material holds no anchor
+     */
     public ChainValidationCheck(TrustMaterial trust) {
+        this(trust, false);
+    }
+
+    /**
+     * @param allowExpired accept expired certificates above the leaf (policy.allowExpired)
+     * @throws IllegalArgumentException when the trust material holds no anchor
+     */
+    public ChainValidationCheck(TrustMaterial trust, boolean allowExpired) {
         this.trust = Objects.requireNonNull(trust, "trust");
+        this.allowExpired = allowExpired;
         if (trust.acceptedIssuers().isEmpty()) {
             throw new IllegalArgumentException("chain validation needs at least one trust anchor");
         }
@@ -75,17 +94,24 @@ public final class ChainValidationCheck implements CertificateCheck {
             return CheckResult.fail(NAME, reasonOf(invalid), describe(invalid, path));
         }
         // from index 1: the leaf's own dates are ValidityCheck's
+        String expiredButAllowed = null;
         for (X509Certificate cert : path.certificates().subList(1, path.certificates().size())) {
             Instant notAfter = cert.getNotAfter().toInstant();
             Instant notBefore = cert.getNotBefore().toInstant();
             if (context.now().isAfter(notAfter.plus(context.clockSkew()))) {
-                return CheckResult.fail(NAME, RejectReason.EXPIRED,
-                        "'" + subject(cert) + "' in the chain expired at " + notAfter + " (now " + context.now() + ")");
+                String expired = "'" + subject(cert) + "' in the chain expired at " + notAfter + " (now " + context.now() + ")";
+                if (!allowExpired) {
+                    return CheckResult.fail(NAME, RejectReason.EXPIRED, expired);
+                }
+                expiredButAllowed = expiredButAllowed == null ? expired : expiredButAllowed + "; " + expired;
             }
             if (context.now().isBefore(notBefore.minus(context.clockSkew()))) {
                 return CheckResult.fail(NAME, RejectReason.NOT_YET_VALID,
                         "'" + subject(cert) + "' in the chain is not valid before " + notBefore + " (now " + context.now() + ")");
             }
+        }
+        if (expiredButAllowed != null) {
+            return new CheckResult(NAME, true, null, "passed only because policy.allowExpired is on: " + expiredButAllowed);
         }
         return PASSED;
     }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Authenticates a presented client chain: what the TLS trust manager and the post-handshake
@@ -25,7 +26,8 @@ import java.util.Objects;
  * notAfter of the presented chain), so a device that reconnects costs one chain hash and one
  * lookup. The hash reads only {@code getEncoded()}, which keeps BoringSSL's lazily parsed
  * certificates unparsed on that path. Failures are never cached: a refused device must not be
- * able to pin its refusal, and a fixed one must get in at once.
+ * able to pin its refusal, and a fixed one must get in at once. Reloads and revocation updates
+ * empty the cache through {@link #invalidateAll()}.
  */
 public final class ClientAuthenticator {
     static final String CERTIFICATE_CHECK = "certificate";
@@ -37,6 +39,8 @@ public final class ClientAuthenticator {
     private final Clock clock;
     private final Duration ttl;
     private final Cache<ChainKey, Authentication> successes;
+    /** Bumped by {@link #invalidateAll()}, so a success evaluated before it is never kept after it. */
+    private final AtomicLong generation = new AtomicLong();
 
     /**
      * @param ticker measures cache expiry ({@link Ticker#systemTicker()} in production)
@@ -77,16 +81,36 @@ public final class ClientAuthenticator {
         } catch (IdentityException | RuntimeException e) {
             return unreadable(e.getMessage());
         }
+        long evaluatedIn = generation.get();
         Decision decision = policy.evaluate(identity);
         if (decision.allowed()) {
             // not computeIfAbsent: it would block other event loops on the same chain while this one validates
             successes.put(key, new Authentication(identity, decision, true));
+            if (generation.get() != evaluatedIn) {
+                // invalidateAll ran during the evaluation: the success may rest on what it invalidated
+                successes.invalidate(key);
+            }
         }
         return new Authentication(identity, decision, false);
     }
 
-    /** Forgets every cached success, e.g. after the trust material or revocation data changed. */
+    /**
+     * Forgets every cached success: the hook for everything that can turn an accepted chain into a
+     * refused one while the chain stays the same. Call it
+     *
+     * <ul>
+     *   <li>on a revocation update: a new CRL, an OCSP answer saying revoked, a deny-list change;
+     *   <li>on a configuration reload, for an authenticator that stays in use until the new one is
+     *       swapped in (the policy is fixed per authenticator, so a reload builds a new one, whose
+     *       cache starts empty).
+     * </ul>
+     *
+     * Thread-safe. A success that was being evaluated while this runs is not kept either: once this
+     * returns, every later handshake is judged afresh (the connection that evaluation admits is the
+     * revocation sweep's to close).
+     */
     public void invalidateAll() {
+        generation.incrementAndGet(); // before the clear: see authenticate
         successes.invalidateAll();
     }
 

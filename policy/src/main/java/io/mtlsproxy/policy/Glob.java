@@ -1,6 +1,7 @@
 package io.mtlsproxy.policy;
 
 import java.util.Arrays;
+import javax.security.auth.x500.X500Principal;
 
 /**
  * A pattern with '*' (any run of characters, also none) and '?' (exactly one character), compiled
@@ -10,9 +11,12 @@ import java.util.Arrays;
  *
  * <p>Matching is greedy with backtracking to the last star, linear in practice and never
  * exponential: O(pattern x text) at worst.
+ *
+ * <p>Public for the rules of {@code io.mtlsproxy.policy.rules}; the secret-name placeholders stay
+ * package-private.
  */
-final class Glob {
-    enum Mode {
+public final class Glob {
+    public enum Mode {
         /** Character for character: secret names, URIs, IP addresses. */
         EXACT,
         /** Case folded: DNS names and e-mail addresses. */
@@ -49,7 +53,7 @@ final class Glob {
     }
 
     /** A pattern without placeholders ('{' is an ordinary character). */
-    static Glob compile(String pattern, Mode mode) {
+    public static Glob compile(String pattern, Mode mode) {
         int[] atoms = new int[pattern.length()];
         for (int i = 0; i < pattern.length(); i++) {
             char c = pattern.charAt(i);
@@ -97,7 +101,50 @@ final class Glob {
         return usesCommonName;
     }
 
-    boolean matches(String text) {
+    /**
+     * A distinguished-name pattern as operators write it (RFC 4514 text, e.g.
+     * {@code CN=kiosk-*, OU=Kiosks, O=Contoso}), compiled in canonical form so that it is compared
+     * with {@code DistinguishedName.canonical()}: case and spacing folded, a wildcard kept inside
+     * one attribute value.
+     *
+     * @throws IllegalArgumentException when the text is not a DN, or puts a wildcard in an attribute
+     *     the canonical form writes as hex (emailAddress, serialNumber), where it would be a literal byte
+     */
+    public static Glob distinguishedName(String pattern) {
+        String canonical;
+        try {
+            canonical = new X500Principal(pattern).getName(X500Principal.CANONICAL);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + pattern + "' is not a distinguished name (" + e.getMessage() + ")", e);
+        }
+        if (wildcards(canonical) != wildcards(pattern)) {
+            throw new IllegalArgumentException("'" + pattern + "' has a wildcard in an attribute compared as hex "
+                    + "(such as emailAddress or serialNumber); write that attribute out in full");
+        }
+        return compile(canonical, Mode.DISTINGUISHED_NAME);
+    }
+
+    private static int wildcards(String text) {
+        int count = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            count += c == '*' || c == '?' ? 1 : 0;
+        }
+        return count;
+    }
+
+    /** True when the pattern has a '*' or '?'. */
+    public boolean hasWildcards() {
+        for (int atom : atoms) {
+            if (atom == STAR || atom == ONE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the whole text matches (a pattern from {@link #compile} or {@link #distinguishedName}). */
+    public boolean matches(String text) {
         return matches(text, null, null, null);
     }
 

@@ -80,6 +80,32 @@ class ChainValidationCheckTest {
     }
 
     @Test
+    void allowExpiredPassesAnExpiredIntermediateAndSaysWhy() {
+        IssuedCertificate issuing = CertificateBuilder.ca("CN=Issuing CA 1")
+                .validity(NOW.minus(Duration.ofDays(400)), NOW.minus(Duration.ofDays(2))).signedBy(root);
+        IssuedCertificate device = client("CN=kiosk-1")
+                .validity(NOW.minus(Duration.ofDays(10)), NOW.minus(Duration.ofDays(3))).signedBy(issuing);
+
+        CheckResult result = validate(new ChainValidationCheck(trust(root), true), device.presentedChain());
+
+        assertThat(result.passed()).isTrue();
+        assertThat(result.detail()).startsWith("passed only because policy.allowExpired is on: 'CN=Issuing CA 1' in the chain expired at");
+        assertThat(validate(check, device.presentedChain()).reason()).as("off by default").isEqualTo(RejectReason.EXPIRED);
+    }
+
+    @Test
+    void allowExpiredStillValidatesSignatures() {
+        IssuedCertificate stranger = root("CN=Devices Root,O=Contoso");
+        IssuedCertificate issuing = CertificateBuilder.ca("CN=Issuing CA 1")
+                .validity(NOW.minus(Duration.ofDays(400)), NOW.minus(Duration.ofDays(2))).signedBy(stranger);
+        IssuedCertificate device = client("CN=kiosk-1")
+                .validity(NOW.minus(Duration.ofDays(10)), NOW.minus(Duration.ofDays(3))).signedBy(issuing);
+
+        assertThat(validate(new ChainValidationCheck(trust(root), true), device.presentedChain()).reason())
+                .isEqualTo(RejectReason.UNKNOWN_CA);
+    }
+
+    @Test
     void refusesANotYetValidIntermediateAsSuch() {
         IssuedCertificate issuing = CertificateBuilder.ca("CN=Issuing CA 2")
                 .validity(NOW.plus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(400))).signedBy(root);

@@ -122,6 +122,21 @@ class ClientAuthenticatorTest {
     }
 
     @Test
+    void aSuccessEvaluatedWhileInvalidateAllRunsIsNotKept() {
+        ClientAuthenticator authenticator = authenticator();
+        List<X509Certificate> chain = client("CN=dev").signedBy(root).presentedChain();
+        counting.during = authenticator::invalidateAll; // e.g. a CRL refresh lands mid-handshake
+
+        assertThat(authenticator.authenticate(chain).allowed()).isTrue();
+        counting.during = () -> { };
+        Authentication next = authenticator.authenticate(chain);
+
+        assertThat(next.fromCache()).as("judged again against the new revocation data").isFalse();
+        assertThat(counting.calls).isEqualTo(2);
+        assertThat(authenticator.authenticate(chain).fromCache()).as("a success after the update is kept").isTrue();
+    }
+
+    @Test
     void refusesAMissingCertificate() {
         ClientAuthenticator authenticator = authenticator();
 
@@ -150,6 +165,7 @@ class ClientAuthenticatorTest {
     private static final class CountingCheck implements CertificateCheck {
         int calls;
         boolean passes = true;
+        Runnable during = () -> { };
 
         @Override
         public String name() {
@@ -159,6 +175,7 @@ class ClientAuthenticatorTest {
         @Override
         public CheckResult check(ClientIdentity identity, CheckContext context) {
             calls++;
+            during.run();
             return passes ? CheckResult.pass(name()) : CheckResult.fail(name(), RejectReason.NOT_ALLOWLISTED, "told to fail");
         }
     }

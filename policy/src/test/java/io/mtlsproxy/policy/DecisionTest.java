@@ -20,6 +20,30 @@ class DecisionTest {
     }
 
     @Test
+    void describeIsAnIndentedTreeEndingWithTheDecision() {
+        CheckResult policy = CheckResult.composite("policies.kiosks", RejectReason.RULE_MISMATCH, "failed: anyOf", List.of(
+                new CheckResult("subject", true, null, "matches 'CN=kiosk-*'"),
+                CheckResult.composite("anyOf", RejectReason.RULE_MISMATCH, "none of 2 matched", List.of(
+                        CheckResult.fail("san", RejectReason.RULE_MISMATCH, "no SAN"),
+                        CheckResult.fail("ou", RejectReason.RULE_MISMATCH, "OU ['Printers']")))));
+        Decision decision = Decision.of(List.of(CheckResult.pass("validity"), policy));
+
+        assertThat(decision.describe()).isEqualTo("""
+                validity: PASS
+                policies.kiosks: FAIL rule_mismatch - failed: anyOf
+                  subject: PASS - matches 'CN=kiosk-*'
+                  anyOf: FAIL rule_mismatch - none of 2 matched
+                    san: FAIL rule_mismatch - no SAN
+                    ou: FAIL rule_mismatch - OU ['Printers']
+                decision: DENY (rule_mismatch)""");
+        assertThat(decision.summary()).isEqualTo(
+                "policies.kiosks/anyOf/san: rule_mismatch: no SAN; policies.kiosks/anyOf/ou: rule_mismatch: OU ['Printers']");
+        assertThat(decision.rejectionCode()).contains("rule_mismatch");
+        assertThat(Decision.of(List.of(CheckResult.pass("validity"))).describe()).isEqualTo("validity: PASS\ndecision: ALLOW");
+        assertThat(Decision.of(List.of(CheckResult.pass("validity"))).rejectionCode()).isEmpty();
+    }
+
+    @Test
     void allowedMustAgreeWithTheResults() {
         List<CheckResult> failed = List.of(CheckResult.fail("chain", RejectReason.UNKNOWN_CA, "no path"));
 

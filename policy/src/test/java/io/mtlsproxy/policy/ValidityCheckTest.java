@@ -46,6 +46,21 @@ class ValidityCheckTest {
     }
 
     @Test
+    void allowExpiredPassesAnExpiredLeafAndSaysWhy() {
+        ValidityCheck allowing = new ValidityCheck(true);
+        ClientIdentity expired = valid(NOW.minus(Duration.ofDays(10)), NOW.minus(Duration.ofDays(1)));
+
+        CheckResult result = allowing.check(expired, new CheckContext(NOW, SKEW));
+
+        assertThat(result.passed()).isTrue();
+        assertThat(result.detail()).startsWith("passed only because policy.allowExpired is on: expired at ");
+        assertThat(allowing.check(valid(NOW.minusSeconds(3600), NOW.plusSeconds(3600)), new CheckContext(NOW, SKEW)).detail())
+                .isEqualTo("ok");
+        assertThat(allowing.check(valid(NOW.plus(Duration.ofDays(1)), NOW.plus(Duration.ofDays(10))), new CheckContext(NOW, SKEW))
+                .reason()).as("not yet valid is still refused").isEqualTo(RejectReason.NOT_YET_VALID);
+    }
+
+    @Test
     void toleratesTheClockSkewOnBothEnds() {
         ClientIdentity identity = valid(NOW, NOW.plusSeconds(3600));
 

@@ -72,11 +72,14 @@ public final class Gateway implements AutoCloseable {
     private final SecretBackends secrets;
     private final ExecutorService secretIo;
     private final HandshakeFailureLog handshakeFailures;
+    private final CertificateChecks checks;
     private volatile boolean stopped;
 
     private Gateway(GatewayConfig config, EventLoopGroup group, Channel serverChannel, ChannelGroup connections,
-            ActiveRequests active, SecretBackends secrets, ExecutorService secretIo, HandshakeFailureLog handshakeFailures) {
+            ActiveRequests active, SecretBackends secrets, ExecutorService secretIo, HandshakeFailureLog handshakeFailures,
+            CertificateChecks checks) {
         this.handshakeFailures = handshakeFailures;
+        this.checks = checks;
         this.config = config;
         this.group = group;
         this.serverChannel = serverChannel;
@@ -107,7 +110,7 @@ public final class Gateway implements AutoCloseable {
     static Gateway start(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit)
             throws ConfigException, InterruptedException {
         try {
-            return bind(config, secrets, secretIo, audit);
+            return build(config, secrets, secretIo, audit);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             secrets.close();
             secretIo.shutdownNow();
@@ -115,12 +118,24 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static Gateway bind(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit)
+    private static Gateway build(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit)
             throws ConfigException, InterruptedException {
         Clock clock = Clock.systemUTC();
         PolicyConfig policyConfig = config.policy();
         TrustMaterial trust = TrustMaterial.load(config.tls(), policyConfig);
-        ClientCertificatePolicy policy = ClientCertificatePolicy.fromConfig(policyConfig, trust, clock);
+        CertificateChecks checks = CertificateChecks.build(config, trust, clock);
+        try {
+            return bind(config, secrets, secretIo, audit, clock, trust, checks);
+        } catch (ConfigException | InterruptedException | RuntimeException e) {
+            checks.close();
+            throw e;
+        }
+    }
+
+    private static Gateway bind(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
+            Clock clock, TrustMaterial trust, CertificateChecks checks) throws ConfigException, InterruptedException {
+        PolicyConfig policyConfig = config.policy();
+        ClientCertificatePolicy policy = checks.policy();
         ClientAuthenticator authenticator = new ClientAuthenticator(policy, policyConfig, Ticker.systemTicker(), clock);
         AccessRules accessRules = AccessRules.fromConfig(config.access());
         warnAboutBroadGrants(config);
@@ -128,12 +143,12 @@ public final class Gateway implements AutoCloseable {
         SslContext sslContext = ServerTls.build(config.tls(), config.listener().tlsProvider(), config.listener().mode(),
                 serverKey, authenticator, trust.acceptedIssuers());
         HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
-        AsyncAdmission asyncChecks = new AsyncAdmission(List.of(), config.listener().mode(), clock, policyConfig.clockSkew(),
-                handshakeFailures);
+        AsyncAdmission asyncChecks = new AsyncAdmission(checks.asyncChecks(), config.listener().mode(), clock,
+                policyConfig.clockSkew(), handshakeFailures);
 
         SecretReader reader = new SecretReader(accessRules, secrets, audit, clock, config.listener().requestTimeout());
         HttpSettings http = HttpSettings.of(config.listener().maxBodySize(),
-                config.origin().enabled() ? config.origin().path() : null, clock, validationMethods(policyConfig),
+                config.origin().enabled() ? config.origin().path() : null, clock, validationMethods(config),
                 policyConfig.chainValidation(), defaultBackendType(config));
 
         ListenerConfig listener = config.listener();
@@ -158,7 +173,13 @@ public final class Gateway implements AutoCloseable {
                     .sync()
                     .channel();
             Gateway gateway = new Gateway(config, group, serverChannel, connections, active, secrets, secretIo,
-                    handshakeFailures);
+                    handshakeFailures, checks);
+            checks.onRevocationChange(() -> {
+                // new revocation data: forget validated chains, and drop live connections now revoked
+                authenticator.invalidateAll();
+                gateway.closeConnections(checks::isRevoked, "revoked");
+            });
+            checks.start();
             log.info("mtls-proxy listening on {}:{} ({} transport, {} backends, {} access rules)", listener.bind(),
                     gateway.port(), epoll ? "epoll" : "nio", config.secrets().backends().size(), config.access().rules().size());
             return gateway;
@@ -229,6 +250,7 @@ public final class Gateway implements AutoCloseable {
         int unfinished = active.inFlight();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        checks.close();
         secrets.close();
         secretIo.shutdownNow();
         if (unfinished > 0) {
@@ -244,8 +266,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The origin's method names, for its Diagnostics.ValidationMethod. */
-    static String validationMethods(PolicyConfig policy) {
-        List<String> methods = new ArrayList<>(2);
+    static String validationMethods(GatewayConfig config) {
+        PolicyConfig policy = config.policy();
+        List<String> methods = new ArrayList<>(3);
+        if (config.listenerPolicyUsesEntra()) {
+            methods.add("EntraDeviceCert");
+        }
         if (policy.chainValidation()) {
             methods.add("CertChainValidation");
         }

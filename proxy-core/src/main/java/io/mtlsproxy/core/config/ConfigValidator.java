@@ -16,7 +16,7 @@ final class ConfigValidator {
         List<String> problems = new ArrayList<>();
         listener(config.listener(), problems);
         tls(config.tls(), problems);
-        policy(config.policy(), config.tls(), problems);
+        policy(config.policy(), config.tls(), config.listenerPolicyUsesEntra(), problems);
         if (config.listener().policy() != null && !config.policies().containsKey(config.listener().policy())) {
             problems.add("listener.policy: no policy named '" + config.listener().policy() + "' under policies (known: "
                     + new java.util.TreeSet<>(config.policies().keySet()) + ")");
@@ -73,11 +73,11 @@ final class ConfigValidator {
         atLeast("tls.sessionTimeout", t.sessionTimeout(), 1, problems);
     }
 
-    private static void policy(PolicyConfig p, TlsConfig t, List<String> problems) {
+    private static void policy(PolicyConfig p, TlsConfig t, boolean entra, List<String> problems) {
         if (p.chainValidation() && t.trustAnchors().isEmpty()) {
             problems.add("tls.trustAnchors: chain validation is on (policy.chainValidation) but no trust anchor bundle is configured");
         }
-        if (!p.chainValidation() && p.allowedThumbprints().isEmpty()) {
+        if (!p.chainValidation() && p.allowedThumbprints().isEmpty() && !entra) {
             problems.add("policy: no check left: with policy.chainValidation off, policy.allowedThumbprints must list the devices "
                     + "(otherwise any self-made certificate would be accepted)");
         }

@@ -38,10 +38,13 @@ public record EntraConfig(
         Boolean requireManaged,
         RevocationConfig.FailMode whenUnavailable) {
 
+    /** The issuer of Entra device certificates (the device registration service's MS-Organization-Access CA). */
+    public static final String DEVICE_ISSUER = "OU=82dbaca4-3e81-46ca-9c73-0950c1eaca97,CN=MS-Organization-Access,DC=windows,DC=net";
+
     public EntraConfig {
         graphEndpoint = Objects.requireNonNullElse(graphEndpoint, URI.create("https://graph.microsoft.com"));
         credential = Objects.requireNonNullElseGet(credential, CredentialConfig::defaults);
-        issuer = Objects.requireNonNullElse(issuer, "CN=MS-Organization-Access");
+        issuer = Objects.requireNonNullElse(issuer, DEVICE_ISSUER);
         positiveTtl = Objects.requireNonNullElse(positiveTtl, Duration.ofMinutes(10));
         negativeTtl = Objects.requireNonNullElse(negativeTtl, Duration.ofMinutes(1));
         cacheSize = Objects.requireNonNullElse(cacheSize, 100_000);

@@ -33,4 +33,25 @@ public record GatewayConfig(
         secrets = Objects.requireNonNullElseGet(secrets, SecretsConfig::defaults);
         origin = Objects.requireNonNullElseGet(origin, OriginConfig::defaults);
     }
+
+    /** The rule name of an Entra device check in a policy tree. */
+    public static final String ENTRA_RULE = "entraDevice";
+
+    /** Whether the listener's named policy holds an Entra device check, which authenticates the device by itself. */
+    public boolean listenerPolicyUsesEntra() {
+        JsonNode tree = listener.policy() == null ? null : policies.get(listener.policy());
+        return tree != null && mentions(tree, ENTRA_RULE);
+    }
+
+    private static boolean mentions(JsonNode node, String rule) {
+        if (node.isObject() && node.has(rule)) {
+            return true;
+        }
+        for (JsonNode child : node) {
+            if (mentions(child, rule)) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -18,14 +18,15 @@ import java.util.Set;
  * <ul>
  *   <li>{@code AUTH_METHODS}: ';'-separated, case-insensitive, all must pass. CertChainValidation
  *       validates to {@code tls.trustAnchors} (set with {@code MTLSPROXY_TLS__TRUSTANCHORS});
- *       TrustedThumbprints checks {@code ALLOWED_CLIENT_CERTS}. EntraDeviceCert is refused at
- *       start-up until the policy engine supports it, rather than silently skipped.
+ *       TrustedThumbprints checks {@code ALLOWED_CLIENT_CERTS}; EntraDeviceCert becomes the named
+ *       policy {@code origin} with the {@code entraDevice} rule (Graph settings under {@code entra},
+ *       the managed identity from {@code IDENTITY_ENDPOINT}/{@code IDENTITY_HEADER} as in the origin).
  *   <li>{@code CERT_ROOT_THUMBPRINT}: picks the one anchor out of the trust bundle; without
  *       AUTH_METHODS it implies CertChainValidation, as in the origin.
  *   <li>{@code ALLOWED_CLIENT_CERTS}: ';'-separated SHA-1 thumbprints; without AUTH_METHODS it
  *       implies TrustedThumbprints.
- *   <li>{@code CERT_REVOCATION_MODE}: only NoCheck is accepted for now; Online/Offline are refused
- *       rather than ignored.
+ *   <li>{@code CERT_REVOCATION_MODE}: NoCheck (default); Online checks CRL distribution points and
+ *       OCSP; Offline uses CRLs from the distribution points, fetched in the background.
  *   <li>{@code WORKLOAD}: APPSETTINGS (the default) with {@code VAR_<name>} secrets.
  * </ul>
  *
@@ -35,6 +36,7 @@ import java.util.Set;
  */
 final class OriginSettings {
     static final String ORIGIN_GRANT = "origin-any-authenticated";
+    static final String ORIGIN_POLICY = "origin";
 
     private final Map<String, String> env;
 
@@ -74,13 +76,25 @@ final class OriginSettings {
             policy.put("trustedRootThumbprint", root_);
         }
         if (methods.contains("entradevicecert")) {
-            problems.add("AUTH_METHODS: EntraDeviceCert is not supported by this version of mtls-proxy yet; "
-                    + "remove it or keep the origin function for Entra device certificates");
+            // an all-of with the methods above: Graph confirms the device after the handshake
+            root.putObject("policies").putObject(ORIGIN_POLICY).putArray("allOf").addObject()
+                    .putObject(GatewayConfig.ENTRA_RULE);
+            root.putObject("listener").put("policy", ORIGIN_POLICY);
         }
         String revocation = trimmed("CERT_REVOCATION_MODE");
         if (revocation != null && !revocation.equalsIgnoreCase("NoCheck")) {
-            problems.add("CERT_REVOCATION_MODE: '" + revocation + "' is not supported by this version of mtls-proxy yet "
-                    + "(only NoCheck); revocation checking is refused rather than silently skipped");
+            ObjectNode revocationNode = root.putObject("revocation");
+            if (revocation.equalsIgnoreCase("Online")) {
+                // Windows' online check: the certificates' CRL distribution points and OCSP responders
+                revocationNode.put("crlDistributionPoints", true);
+                revocationNode.putObject("ocsp").put("enabled", true);
+            } else if (revocation.equalsIgnoreCase("Offline")) {
+                // Windows' offline check uses cached CRLs only: here the distribution points are fetched in
+                // the background and never on a device's request
+                revocationNode.put("crlDistributionPoints", true);
+            } else {
+                problems.add("CERT_REVOCATION_MODE: '" + revocation + "' is not one of NoCheck, Online, Offline");
+            }
         }
 
         String workload = trimmed("WORKLOAD");

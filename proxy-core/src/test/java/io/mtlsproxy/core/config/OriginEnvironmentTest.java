@@ -136,9 +136,12 @@ class OriginEnvironmentTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"EntraDeviceCert", "entradevicecert", "CertChainValidation;EntraDeviceCert"})
-    void entraDeviceCertIsRefusedNamingIt(String methods) {
-        assertThat(environmentProblems(env("AUTH_METHODS", methods)))
-                .singleElement().asString().startsWith("AUTH_METHODS: EntraDeviceCert is not supported");
+    void entraDeviceCertBecomesTheListenersPolicy(String methods) throws Exception {
+        GatewayConfig config = load(env("AUTH_METHODS", methods));
+
+        assertThat(config.listener().policy()).isEqualTo(OriginSettings.ORIGIN_POLICY);
+        assertThat(config.listenerPolicyUsesEntra()).isTrue();
+        assertThat(config.policies().get(OriginSettings.ORIGIN_POLICY).toString()).isEqualTo("{\"allOf\":[{\"entraDevice\":{}}]}");
     }
 
     @Test
@@ -149,9 +152,17 @@ class OriginEnvironmentTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Online", "Offline", "online"})
-    void revocationCheckingIsRefusedRatherThanSkipped(String mode) {
-        assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "CERT_REVOCATION_MODE", mode)))
-                .singleElement().asString().startsWith("CERT_REVOCATION_MODE: '" + mode + "' is not supported");
+    void revocationModeTurnsOnDistributionPoints(String mode) throws Exception {
+        GatewayConfig config = load(env("AUTH_METHODS", "CertChainValidation", "CERT_REVOCATION_MODE", mode));
+
+        assertThat(config.revocation().crlDistributionPoints()).isTrue();
+        assertThat(config.revocation().ocsp().enabled()).isEqualTo(mode.equalsIgnoreCase("Online"));
+    }
+
+    @Test
+    void unknownRevocationModeIsRefused() {
+        assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "CERT_REVOCATION_MODE", "Sometimes")))
+                .containsExactly("CERT_REVOCATION_MODE: 'Sometimes' is not one of NoCheck, Online, Offline");
     }
 
     @ParameterizedTest
@@ -186,8 +197,8 @@ class OriginEnvironmentTest {
 
     @Test
     void everyUnsupportedSettingIsReportedAtOnce() {
-        List<String> problems = environmentProblems(env("AUTH_METHODS", "EntraDeviceCert;CertChainValidation",
-                "CERT_REVOCATION_MODE", "Online", "WORKLOAD", "KEYVAULT"));
+        List<String> problems = environmentProblems(env("AUTH_METHODS", "CertChainValidation;Passwords",
+                "CERT_REVOCATION_MODE", "Sometimes", "WORKLOAD", "KEYVAULT"));
 
         assertThat(problems).hasSize(3)
                 .anySatisfy(p -> assertThat(p).startsWith("AUTH_METHODS:"))

@@ -3,6 +3,7 @@ package io.mtlsproxy.server.http;
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.server.ConnectionAttributes;
+import io.mtlsproxy.policy.entra.EntraDevice;
 import io.mtlsproxy.server.tls.Admission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.netty.channel.ChannelFutureListener;
@@ -184,6 +185,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             respondError(ctx, closeAfter(context), admitted.refusal(), null, admitted.retryAfter());
             return;
         }
+        EntraDevice device = admitted.entraDevice();
         ClientIdentity identity = ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get();
         if (identity == null) {
             // audit mode lets a device without a (readable) certificate connect; it still cannot be authorized
@@ -220,7 +222,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             whenRead(ctx, reader.read(identity, name), read -> {
                 reader.audit(context, identity, name, read);
                 FullHttpResponse response = Responses.object(ctx.alloc(), context, read.status(),
-                        origin.answer(context, identity, name, read));
+                        origin.answer(context, identity, device, name, read));
                 if (read.retryAfter() != null) {
                     response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, read.retryAfter().toSeconds()));
                 }

@@ -3,6 +3,7 @@ package io.mtlsproxy.server.http;
 import io.mtlsproxy.backends.SecretValue;
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
+import io.mtlsproxy.policy.entra.EntraDevice;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
@@ -42,7 +43,8 @@ final class OriginRoute {
         return body;
     }
 
-    Map<String, Object> answer(RequestContext request, ClientIdentity identity, String name, SecretRead read) {
+    Map<String, Object> answer(RequestContext request, ClientIdentity identity, EntraDevice device, String name,
+            SecretRead read) {
         if (read.isGranted()) {
             SecretValue secret = read.secret();
             String workload = secret.backendType().toUpperCase(Locale.ROOT);
@@ -51,7 +53,12 @@ final class OriginRoute {
             body.put("SecretValue", secret.value());
             body.put("CertThumb", identity.sha1Upper());
             body.put("Workload", workload);
-            body.put("Diagnostics", diagnostics(request, identity, name, workload, "success", "Secret retrieved"));
+            Map<String, Object> diagnostics = diagnostics(request, identity, name, workload, "success", "Secret retrieved");
+            if (device != null) {
+                diagnostics.put("EntraDeviceId", device.deviceId());
+                diagnostics.put("EntraDeviceName", device.displayName());
+            }
+            body.put("Diagnostics", diagnostics);
             return body;
         }
         ErrorCode error = read.error();

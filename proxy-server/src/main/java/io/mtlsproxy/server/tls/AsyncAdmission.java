@@ -7,11 +7,14 @@ import io.mtlsproxy.policy.AsyncCertificateCheck;
 import io.mtlsproxy.policy.CheckContext;
 import io.mtlsproxy.policy.CheckResult;
 import io.mtlsproxy.policy.RejectReason;
+import io.mtlsproxy.policy.entra.EntraDevice;
+import io.mtlsproxy.policy.entra.EntraDeviceCheck;
 import io.netty.channel.Channel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs the checks that must ask a remote service (Entra via Graph, OCSP) once per connection,
@@ -48,21 +51,29 @@ public final class AsyncAdmission {
         CheckContext context = new CheckContext(clock.instant(), clockSkew);
         @SuppressWarnings("unchecked")
         CompletableFuture<CheckResult>[] running = new CompletableFuture[checks.size()];
+        AtomicReference<EntraDevice> device = new AtomicReference<>();
         for (int i = 0; i < running.length; i++) {
             AsyncCertificateCheck check = checks.get(i);
             CompletableFuture<CheckResult> result;
             try {
-                result = check.check(identity, context);
+                result = check instanceof EntraDeviceCheck entra
+                        // the origin's Diagnostics name the device Graph confirmed
+                        ? entra.verify(identity, context).thenApply(outcome -> {
+                            outcome.verifiedDevice().ifPresent(device::set);
+                            return outcome.result();
+                        })
+                        : check.check(identity, context);
             } catch (RuntimeException e) {
                 result = CompletableFuture.failedFuture(e);
             }
             running[i] = result.exceptionally(failure -> CheckResult.fail(check.name(), RejectReason.REVOCATION_UNKNOWN,
                     "check failed: " + failure));
         }
-        return CompletableFuture.allOf(running).thenApply(ignored -> decide(channel, identity, running));
+        return CompletableFuture.allOf(running).thenApply(ignored -> decide(channel, identity, running, device.get()));
     }
 
-    private Admission decide(Channel channel, ClientIdentity identity, CompletableFuture<CheckResult>[] results) {
+    private Admission decide(Channel channel, ClientIdentity identity, CompletableFuture<CheckResult>[] results,
+            EntraDevice device) {
         for (CompletableFuture<CheckResult> future : results) {
             CheckResult result = future.join();
             if (result.passed()) {
@@ -79,6 +90,6 @@ public final class AsyncAdmission {
             }
             return new Admission(ErrorCode.CERTIFICATE_REFUSED, null);
         }
-        return Admission.ADMITTED;
+        return device == null ? Admission.ADMITTED : new Admission(null, null, device);
     }
 }
