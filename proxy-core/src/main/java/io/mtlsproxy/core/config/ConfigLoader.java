@@ -49,7 +49,8 @@ public final class ConfigLoader {
     /** Settings that hold file paths; relative ones are read relative to the config file. */
     private static final List<String> PATH_SETTINGS = List.of(
             "tls.certificate", "tls.privateKey", "tls.keystore", "tls.trustAnchors[]", "tls.intermediates[]",
-            "secrets.backends[].directory");
+            "secrets.backends[].directory", "revocation.crlFiles[]", "revocation.denyList.file", "entra.issuerCaBundle",
+            "entra.credential.certificate");
 
     /** A key written twice in one mapping is an error, not "the last one wins". */
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())
