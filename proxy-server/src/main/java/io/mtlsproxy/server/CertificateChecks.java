@@ -11,7 +11,15 @@ import io.mtlsproxy.policy.entra.EntraDeviceCheck;
 import io.mtlsproxy.policy.revocation.Revocation;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
+import io.mtlsproxy.core.config.PolicyMode;
+import io.mtlsproxy.core.config.RoutePolicy;
+import io.mtlsproxy.policy.rules.CompiledPolicy;
+import io.mtlsproxy.policy.rules.PolicyCompiler;
+import io.mtlsproxy.server.tls.HandshakeFailureLog;
+import io.mtlsproxy.server.tls.RouteGuard;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,9 +37,12 @@ final class CertificateChecks implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final List<AsyncCertificateCheck> asyncChecks;
 
-    private CertificateChecks(ClientCertificatePolicy policy, Revocation revocation, EntraDeviceCheck entra,
-            ScheduledExecutorService scheduler) {
+    private final Map<String, CompiledPolicy> namedPolicies;
+
+    private CertificateChecks(ClientCertificatePolicy policy, Map<String, CompiledPolicy> namedPolicies,
+            Revocation revocation, EntraDeviceCheck entra, ScheduledExecutorService scheduler) {
         this.policy = policy;
+        this.namedPolicies = Map.copyOf(namedPolicies);
         this.revocation = revocation;
         this.entra = entra;
         this.scheduler = scheduler;
@@ -39,7 +50,7 @@ final class CertificateChecks implements AutoCloseable {
         if (revocation != null && revocation.ocspCheck() != null) {
             async.add(revocation.ocspCheck());
         }
-        if (entra != null) {
+        if (policy.requiresEntra()) {
             async.add(entra);
         }
         this.asyncChecks = List.copyOf(async);
@@ -57,10 +68,12 @@ final class CertificateChecks implements AutoCloseable {
             }
             ClientCertificatePolicy policy = ClientCertificatePolicy.fromConfig(config, trust, clock,
                     revocation == null ? null : revocation.handshakeCheck());
-            if (config.listenerPolicyUsesEntra()) {
+            // ClientCertificatePolicy compiled (and validated) every policy already; routes use the same
+            Map<String, CompiledPolicy> named = PolicyCompiler.compileAll(config.policies());
+            if (config.anyPolicyUsesEntra()) {
                 entra = EntraDeviceCheck.fromConfig(config.entra(), clock, Ticker.systemTicker());
             }
-            return new CertificateChecks(policy, revocation, entra, scheduler);
+            return new CertificateChecks(policy, named, revocation, entra, scheduler);
         } catch (ConfigException | RuntimeException e) {
             close(revocation, entra, scheduler);
             throw e;
@@ -69,6 +82,17 @@ final class CertificateChecks implements AutoCloseable {
 
     ClientCertificatePolicy policy() {
         return policy;
+    }
+
+    /**
+     * What {@code route} demands beyond the listener, or null when it demands nothing more, so
+     * its requests cost no extra lookup.
+     */
+    RouteGuard routeGuard(RoutePolicy route, PolicyMode listenerMode, Clock clock, Duration clockSkew,
+            HandshakeFailureLog log) {
+        RouteGuard guard = RouteGuard.of(route, route.policy() == null ? null : namedPolicies.get(route.policy()), entra,
+                clock, clockSkew, log);
+        return guard.addsNothingTo(listenerMode) ? null : guard;
     }
 
     /** The checks that run after the handshake, in order: OCSP, then Entra. */

@@ -149,7 +149,9 @@ public final class Gateway implements AutoCloseable {
         SecretReader reader = new SecretReader(accessRules, secrets, audit, clock, config.listener().requestTimeout());
         HttpSettings http = HttpSettings.of(config.listener().maxBodySize(),
                 config.origin().enabled() ? config.origin().path() : null, clock, validationMethods(config),
-                policyConfig.chainValidation(), defaultBackendType(config));
+                policyConfig.chainValidation(), defaultBackendType(config),
+                checks.routeGuard(config.apiRoute(), config.listener().mode(), clock, policyConfig.clockSkew(), handshakeFailures),
+                checks.routeGuard(config.originRoute(), config.listener().mode(), clock, policyConfig.clockSkew(), handshakeFailures));
 
         ListenerConfig listener = config.listener();
         boolean epoll = Epoll.isAvailable();
@@ -269,7 +271,7 @@ public final class Gateway implements AutoCloseable {
     static String validationMethods(GatewayConfig config) {
         PolicyConfig policy = config.policy();
         List<String> methods = new ArrayList<>(3);
-        if (config.listenerPolicyUsesEntra()) {
+        if (config.listenerPolicyUsesEntra() || config.usesEntra(config.origin().policy())) {
             methods.add("EntraDeviceCert");
         }
         if (policy.chainValidation()) {

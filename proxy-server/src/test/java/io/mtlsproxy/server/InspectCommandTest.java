@@ -162,6 +162,24 @@ class InspectCommandTest {
     }
 
     @Test
+    void showsEachRoutesOwnPolicy() throws Exception {
+        writeConfig(KIOSKS_POLICY + "api: {policy: kiosks, mode: audit}\n");
+        Path printer = write("printer.pem", CertificateBuilder.client("CN=printer-1,OU=Printers,O=Contoso")
+                .signedBy(issuing).presentedChainPem());
+
+        Run run = run("inspect", "--config", dir.resolve("config.yaml").toString(), printer.toString());
+
+        assertThat(run.exitCode()).as("the listener admits it").isZero();
+        assertThat(run.out()).contains("policy:      the policy section (listener.mode enforce)")
+                .contains("""
+                        route api: + policies.kiosks (api.mode audit)
+                        policies.kiosks: FAIL rule_mismatch - failed: subject, anyOf
+                        """)
+                .endsWith("decision: DENY (rule_mismatch)" + System.lineSeparator())
+                .doesNotContain("route origin");
+    }
+
+    @Test
     void aBadConfigurationExits2AndNamesThePath() throws Exception {
         Path config = writeConfig("""
                 listener: {policy: kiosks}

@@ -17,9 +17,9 @@ final class ConfigValidator {
         listener(config.listener(), problems);
         tls(config.tls(), problems);
         policy(config.policy(), config.tls(), config.listenerPolicyUsesEntra(), problems);
-        if (config.listener().policy() != null && !config.policies().containsKey(config.listener().policy())) {
-            problems.add("listener.policy: no policy named '" + config.listener().policy() + "' under policies (known: "
-                    + new java.util.TreeSet<>(config.policies().keySet()) + ")");
+        knownPolicy("listener.policy", config.listener().policy(), config, problems);
+        for (RoutePolicy route : config.routePolicies()) {
+            knownPolicy(route.setting() + ".policy", route.policy(), config, problems);
         }
         access(config.access(), problems);
         secrets(config.secrets(), problems);
@@ -27,6 +27,13 @@ final class ConfigValidator {
             problems.add("origin.path: must start with '/'");
         }
         return problems;
+    }
+
+    private static void knownPolicy(String setting, String name, GatewayConfig config, List<String> problems) {
+        if (name != null && !config.policies().containsKey(name)) {
+            problems.add(setting + ": no policy named '" + name + "' under policies (known: "
+                    + new java.util.TreeSet<>(config.policies().keySet()) + ")");
+        }
     }
 
     private static void listener(ListenerConfig l, List<String> problems) {

@@ -7,8 +7,11 @@ import java.util.Objects;
  *
  * @param enabled serve the origin route
  * @param path the route, {@code /api/certificatesecretproxy} as the function had it
+ * @param policy a named policy (from {@code policies}) a device must also pass to use this route, on
+ *     top of the listener's; none means the listener's alone
+ * @param mode {@code enforce} or {@code audit} for this route; none means the listener's mode
  */
-public record OriginConfig(Boolean enabled, String path) {
+public record OriginConfig(Boolean enabled, String path, String policy, PolicyMode mode) {
     public static final String DEFAULT_PATH = "/api/certificatesecretproxy";
 
     public OriginConfig {
@@ -17,6 +20,6 @@ public record OriginConfig(Boolean enabled, String path) {
     }
 
     public static OriginConfig defaults() {
-        return new OriginConfig(null, null);
+        return new OriginConfig(null, null, null, null);
     }
 }

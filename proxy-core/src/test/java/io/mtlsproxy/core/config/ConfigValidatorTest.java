@@ -383,6 +383,30 @@ class ConfigValidatorTest {
         assertThat(fixture.loadWith("origin:\n  enabled: false\n  path: whatever\n").origin().enabled()).isFalse();
     }
 
+    // --- per-route policy and mode
+
+    @Test
+    void routePoliciesMustExist() {
+        assertThat(problemsWith("policies:\n  kiosks: {cn: kiosk-*}\napi:\n  policy: kiosk\norigin:\n  policy: entra\n"))
+                .containsExactly("api.policy: no policy named 'kiosk' under policies (known: [kiosks])",
+                        "origin.policy: no policy named 'entra' under policies (known: [kiosks])");
+    }
+
+    @Test
+    void routesTakeTheListenerModeUnlessTheyNameTheirOwn() throws Exception {
+        GatewayConfig config = fixture.loadWith("""
+                policies:
+                  kiosks: {cn: kiosk-*}
+                api:
+                  policy: kiosks
+                  mode: enforce
+                """.replace("policies:", "listener:\n  mode: audit\npolicies:"));
+
+        assertThat(config.routePolicies()).containsExactly(
+                new RoutePolicy("api", "api", "kiosks", PolicyMode.ENFORCE),
+                new RoutePolicy("origin", "origin", null, PolicyMode.AUDIT));
+    }
+
     // --- all at once
 
     @Test

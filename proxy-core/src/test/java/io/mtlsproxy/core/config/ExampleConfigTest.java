@@ -85,7 +85,7 @@ class ExampleConfigTest {
 
         assertThat(sections).containsExactly(
                 Arrays.stream(GatewayConfig.class.getRecordComponents()).map(RecordComponent::getName).toArray(String[]::new));
-        assertThat(sections).containsExactly("listener", "tls", "policy", "policies", "revocation", "entra", "access", "secrets",
+        assertThat(sections).containsExactly("listener", "tls", "policy", "policies", "revocation", "entra", "access", "secrets", "api",
                 "origin");
     }
 

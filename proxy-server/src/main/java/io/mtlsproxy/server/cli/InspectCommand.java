@@ -4,6 +4,11 @@ import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.ConfigLoader;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.core.config.PolicyMode;
+import io.mtlsproxy.core.config.RoutePolicy;
+import io.mtlsproxy.policy.CheckContext;
+import io.mtlsproxy.policy.rules.CompiledPolicy;
+import io.mtlsproxy.policy.rules.PolicyCompiler;
+import java.util.Map;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.core.identity.IdentityException;
 import io.mtlsproxy.core.identity.SubjectAltNames;
@@ -34,7 +39,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Explain the policy's verdict on a device certificate: every check of the device listener's policy "
-                + "(the policy section and listener.policy), its verdict and detail, and the decision. "
+                + "(the policy section and listener.policy), its verdict and detail, and the decision; then the "
+                + "verdict of each route's own policy (api.policy, origin.policy). The exit code is the listener's: "
                 + "Exit code 0 when allowed, 1 when refused, 2 for a usage or configuration error.")
 final class InspectCommand implements Callable<Integer> {
     static final int EXIT_ALLOWED = 0;
@@ -94,6 +100,7 @@ final class InspectCommand implements Callable<Integer> {
                     + "device check asks Microsoft Graph after the handshake and is not evaluated offline; "
                     + (decision.allowed() ? "the device may still be refused by it" : "it would not run for a refused device"));
         }
+        describeRoutes(loaded, identity, out);
         if (loaded.revocation().enabled()) {
             out.println("note: revocation (CRLs, OCSP, deny list) is not evaluated offline");
         }
@@ -102,6 +109,30 @@ final class InspectCommand implements Callable<Integer> {
         }
         out.flush();
         return decision.allowed() ? EXIT_ALLOWED : EXIT_REFUSED;
+    }
+
+    /** The routes' own policies: a device the listener admits may still be refused by one route. */
+    private static void describeRoutes(GatewayConfig config, ClientIdentity identity, PrintWriter out) {
+        Map<String, CompiledPolicy> named;
+        try {
+            named = PolicyCompiler.compileAll(config.policies());
+        } catch (ConfigException e) {
+            return; // unreachable: the listener's policy compiled them all already
+        }
+        CheckContext now = new CheckContext(Clock.systemUTC().instant(), config.policy().clockSkew());
+        for (RoutePolicy route : config.routePolicies()) {
+            if (route.policy() == null) {
+                continue;
+            }
+            Decision verdict = Decision.of(List.of(named.get(route.policy()).syncChecks().explain(identity, now)));
+            out.println();
+            out.println("route " + route.route() + ": + policies." + route.policy() + " ("
+                    + route.setting() + ".mode " + route.mode().name().toLowerCase(java.util.Locale.ROOT) + ")");
+            out.println(verdict.describe());
+            if (named.get(route.policy()).requiresEntra()) {
+                out.println("note: policies." + route.policy() + " requires entraDevice, which is not evaluated offline");
+            }
+        }
     }
 
     private static void describeCertificate(ClientIdentity identity, PrintWriter out) {

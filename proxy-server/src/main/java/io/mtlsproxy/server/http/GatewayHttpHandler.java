@@ -6,6 +6,7 @@ import io.mtlsproxy.server.ConnectionAttributes;
 import io.mtlsproxy.policy.entra.EntraDevice;
 import io.mtlsproxy.server.tls.Admission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
+import io.mtlsproxy.server.tls.RouteGuard;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -41,6 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(GatewayHttpHandler.class);
     static final String SECRETS_PREFIX = "/v1/secrets/";
+    private static final Admission INTERNAL_REFUSAL = new Admission(ErrorCode.INTERNAL_ERROR, null);
 
     private final HttpSettings settings;
     private final SecretReader reader;
@@ -53,6 +55,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private long bodyBytes;
     private boolean busy;          // a response is being produced
     private boolean closing;
+    private CompletableFuture<Admission> apiAdmission;     // the routes' own admissions, when they have a guard
+    private CompletableFuture<Admission> originAdmission;
 
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active) {
         this.settings = settings;
@@ -180,12 +184,11 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             admission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
             return;
         }
-        Admission admitted = admission.getNow(new Admission(ErrorCode.INTERNAL_ERROR, null));
+        Admission admitted = outcome(admission);
         if (!admitted.admitted()) {
             respondError(ctx, closeAfter(context), admitted.refusal(), null, admitted.retryAfter());
             return;
         }
-        EntraDevice device = admitted.entraDevice();
         ClientIdentity identity = ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get();
         if (identity == null) {
             // audit mode lets a device without a (readable) certificate connect; it still cannot be authorized
@@ -195,7 +198,27 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         String uri = request.uri();
         int queryStart = uri.indexOf('?');
         String path = queryStart < 0 ? uri : uri.substring(0, queryStart);
-        if (path.startsWith(SECRETS_PREFIX)) {
+        boolean api = path.startsWith(SECRETS_PREFIX);
+        if (!api && (origin == null || !path.equalsIgnoreCase(settings.originPath()))) {
+            respondError(ctx, context, ErrorCode.NOT_FOUND, null, null);
+            return;
+        }
+        RouteGuard guard = api ? settings.apiGuard() : settings.originGuard();
+        if (guard != null) {
+            CompletableFuture<Admission> route = routeAdmission(ctx, api, guard, identity, admitted);
+            if (!route.isDone()) {
+                route.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+                return;
+            }
+            admitted = outcome(route);
+            if (!admitted.admitted()) {
+                // this route only: the connection may still use the others
+                respondError(ctx, context, admitted.refusal(), null, admitted.retryAfter());
+                return;
+            }
+        }
+        EntraDevice device = admitted.entraDevice();
+        if (api) {
             if (!HttpMethod.GET.equals(request.method())) {
                 respondMethodNotAllowed(ctx, context, "GET");
                 return;
@@ -209,7 +232,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                     respondError(ctx, context, read.error(), null, read.retryAfter());
                 }
             });
-        } else if (origin != null && path.equalsIgnoreCase(settings.originPath())) {
+        } else {
             if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.POST.equals(request.method())) {
                 respondMethodNotAllowed(ctx, context, "GET, POST");
                 return;
@@ -228,9 +251,30 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 }
                 write(ctx, context, response);
             });
-        } else {
-            respondError(ctx, context, ErrorCode.NOT_FOUND, null, null);
         }
+    }
+
+    /** A completed admission; one that failed (a bug, never a refusal) refuses rather than guesses. */
+    private static Admission outcome(CompletableFuture<Admission> done) {
+        if (done.isCompletedExceptionally()) {
+            return INTERNAL_REFUSAL;
+        }
+        return done.join();
+    }
+
+    /** The route's own admission for this connection, decided on first use and kept. */
+    private CompletableFuture<Admission> routeAdmission(ChannelHandlerContext ctx, boolean api, RouteGuard guard,
+            ClientIdentity identity, Admission connection) {
+        if (api) {
+            if (apiAdmission == null) {
+                apiAdmission = guard.admit(ctx.channel(), identity, connection);
+            }
+            return apiAdmission;
+        }
+        if (originAdmission == null) {
+            originAdmission = guard.admit(ctx.channel(), identity, connection);
+        }
+        return originAdmission;
     }
 
     /** Runs the continuation on this connection's event loop: inline when the read is already done (cache hit). */

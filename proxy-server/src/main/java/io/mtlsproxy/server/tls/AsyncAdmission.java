@@ -30,9 +30,17 @@ public final class AsyncAdmission {
     private final Clock clock;
     private final Duration clockSkew;
     private final HandshakeFailureLog log;
+    private final String scope;
 
     public AsyncAdmission(List<AsyncCertificateCheck> checks, PolicyMode mode, Clock clock, Duration clockSkew,
             HandshakeFailureLog log) {
+        this(checks, mode, clock, clockSkew, log, null);
+    }
+
+    /** @param route the route these checks guard, named in log lines; null for the listener's */
+    AsyncAdmission(List<AsyncCertificateCheck> checks, PolicyMode mode, Clock clock, Duration clockSkew,
+            HandshakeFailureLog log, String route) {
+        this.scope = route == null ? "" : "route " + route + ": ";
         this.checks = List.copyOf(checks);
         this.mode = mode;
         this.clock = clock;
@@ -74,22 +82,35 @@ public final class AsyncAdmission {
 
     private Admission decide(Channel channel, ClientIdentity identity, CompletableFuture<CheckResult>[] results,
             EntraDevice device) {
+        List<RejectReason> violations = List.of();
         for (CompletableFuture<CheckResult> future : results) {
             CheckResult result = future.join();
             if (result.passed()) {
                 continue;
             }
             if (mode == PolicyMode.AUDIT) {
-                log.auditViolation(channel, result.reason().code(), identity, result.check() + ": " + result.detail());
+                log.auditViolation(channel, result.reason().code(), identity, scope + result.check() + ": " + result.detail());
+                violations = append(violations, result.reason());
                 continue;
             }
-            log.refused(channel, result.reason().code(), result.check() + ": " + result.detail());
-            if (result.reason().isRetryable() || result.reason() == RejectReason.REVOCATION_UNKNOWN) {
-                return new Admission(ErrorCode.CERTIFICATE_CHECK_UNAVAILABLE,
-                        result.retryAfter() != null ? result.retryAfter() : DEFAULT_RETRY);
-            }
-            return new Admission(ErrorCode.CERTIFICATE_REFUSED, null);
+            log.refused(channel, result.reason().code(), scope + result.check() + ": " + result.detail());
+            return refusal(result);
         }
-        return device == null ? Admission.ADMITTED : new Admission(null, null, device);
+        return device == null && violations.isEmpty() ? Admission.ADMITTED : new Admission(null, null, device, violations);
+    }
+
+    /** A refused check as the answer every request gets: 503 with a hint when the check could not decide. */
+    static Admission refusal(CheckResult result) {
+        if (result.reason().isRetryable() || result.reason() == RejectReason.REVOCATION_UNKNOWN) {
+            return new Admission(ErrorCode.CERTIFICATE_CHECK_UNAVAILABLE,
+                    result.retryAfter() != null ? result.retryAfter() : DEFAULT_RETRY);
+        }
+        return new Admission(ErrorCode.CERTIFICATE_REFUSED, null);
+    }
+
+    static <T> List<T> append(List<T> list, T element) {
+        List<T> longer = new java.util.ArrayList<>(list);
+        longer.add(element);
+        return longer;
     }
 }

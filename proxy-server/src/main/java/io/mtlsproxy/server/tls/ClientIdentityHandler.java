@@ -70,10 +70,12 @@ public final class ClientIdentityHandler extends ChannelInboundHandlerAdapter {
         }
         Authentication authentication = authenticator.authenticate(chain);
         ClientIdentity identity = authentication.identity();
+        List<RejectReason> violations = List.of();
         if (!authentication.allowed()) {
-            String cause = authentication.decision().rejection().map(RejectReason::code).orElse("bad_certificate");
+            RejectReason reason = authentication.decision().rejection().orElse(RejectReason.BAD_CERTIFICATE);
             if (mode == PolicyMode.AUDIT) {
-                failures.auditViolation(ctx.channel(), cause, identity, HandshakeFailureLog.firstFailure(authentication));
+                failures.auditViolation(ctx.channel(), reason.code(), identity, HandshakeFailureLog.firstFailure(authentication));
+                violations = List.of(reason);
             } else {
                 // only a resumed session gets here: a fresh handshake was refused by the trust manager
                 failures.refusedAfterHandshake(ctx.channel(), authentication);
@@ -81,10 +83,17 @@ public final class ClientIdentityHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        if (identity != null) {
-            ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).set(identity);
+        if (identity == null) {
+            // audit mode let an unreadable certificate through; requests will be refused as anonymous
+            admit(ctx, Admission.ADMITTED_NOW);
+            return;
         }
-        admit(ctx, identity == null ? Admission.ADMITTED_NOW : asyncChecks.admit(ctx.channel(), identity));
+        ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).set(identity);
+        List<RejectReason> handshakeViolations = violations;
+        CompletableFuture<Admission> admission = asyncChecks.admit(ctx.channel(), identity);
+        // an enforcing route must see what the audit-mode listener let through
+        admit(ctx, handshakeViolations.isEmpty() ? admission
+                : admission.thenApply(a -> a.withEarlierViolations(handshakeViolations)));
     }
 
     private void admit(ChannelHandlerContext ctx, CompletableFuture<Admission> admission) {
