@@ -2,6 +2,7 @@ package io.mtlsproxy.server;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.mtlsproxy.core.config.ConfigException;
+import io.mtlsproxy.core.config.EntraConfig;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.policy.AsyncCertificateCheck;
@@ -56,8 +57,17 @@ final class CertificateChecks implements AutoCloseable {
         this.asyncChecks = List.copyOf(async);
     }
 
+    /** How the Entra device check is made: from {@code entra} in production; tests bring their own Graph. */
+    @FunctionalInterface
+    interface EntraCheckFactory {
+        EntraCheckFactory FROM_CONFIG = (config, clock) -> EntraDeviceCheck.fromConfig(config, clock, Ticker.systemTicker());
+
+        EntraDeviceCheck create(EntraConfig config, Clock clock) throws ConfigException;
+    }
+
     /** Builds every check; nothing is left running when it throws. */
-    static CertificateChecks build(GatewayConfig config, TrustMaterial trust, Clock clock) throws ConfigException {
+    static CertificateChecks build(GatewayConfig config, TrustMaterial trust, Clock clock, EntraCheckFactory entraChecks)
+            throws ConfigException {
         ScheduledExecutorService scheduler = null;
         Revocation revocation = null;
         EntraDeviceCheck entra = null;
@@ -71,7 +81,7 @@ final class CertificateChecks implements AutoCloseable {
             // ClientCertificatePolicy compiled (and validated) every policy already; routes use the same
             Map<String, CompiledPolicy> named = PolicyCompiler.compileAll(config.policies());
             if (config.anyPolicyUsesEntra()) {
-                entra = EntraDeviceCheck.fromConfig(config.entra(), clock, Ticker.systemTicker());
+                entra = entraChecks.create(config.entra(), clock);
             }
             return new CertificateChecks(policy, named, revocation, entra, scheduler);
         } catch (ConfigException | RuntimeException e) {

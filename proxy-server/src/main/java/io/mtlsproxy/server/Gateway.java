@@ -92,6 +92,11 @@ public final class Gateway implements AutoCloseable {
     /** Builds everything and binds the listener; nothing is left running when it throws. */
     public static Gateway start(GatewayConfig config, Map<String, String> environment, AuditSink audit)
             throws ConfigException, InterruptedException {
+        return start(config, environment, audit, CertificateChecks.EntraCheckFactory.FROM_CONFIG);
+    }
+
+    static Gateway start(GatewayConfig config, Map<String, String> environment, AuditSink audit,
+            CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
         ExecutorService secretIo = Executors.newFixedThreadPool(4, daemonThreads("secret-io"));
         SecretBackends secrets;
         try {
@@ -100,7 +105,7 @@ public final class Gateway implements AutoCloseable {
             secretIo.shutdownNow();
             throw e;
         }
-        return start(config, secrets, secretIo, audit);
+        return start(config, secrets, secretIo, audit, entraChecks);
     }
 
     /**
@@ -109,8 +114,14 @@ public final class Gateway implements AutoCloseable {
      */
     static Gateway start(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit)
             throws ConfigException, InterruptedException {
+        return start(config, secrets, secretIo, audit, CertificateChecks.EntraCheckFactory.FROM_CONFIG);
+    }
+
+    /** As above, with the Entra device check made by {@code entraChecks} (tests point it at their own Graph). */
+    static Gateway start(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
+            CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
         try {
-            return build(config, secrets, secretIo, audit);
+            return build(config, secrets, secretIo, audit, entraChecks);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             secrets.close();
             secretIo.shutdownNow();
@@ -118,12 +129,12 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static Gateway build(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit)
-            throws ConfigException, InterruptedException {
+    private static Gateway build(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
+            CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
         Clock clock = Clock.systemUTC();
         PolicyConfig policyConfig = config.policy();
         TrustMaterial trust = TrustMaterial.load(config.tls(), policyConfig);
-        CertificateChecks checks = CertificateChecks.build(config, trust, clock);
+        CertificateChecks checks = CertificateChecks.build(config, trust, clock, entraChecks);
         try {
             return bind(config, secrets, secretIo, audit, clock, trust, checks);
         } catch (ConfigException | InterruptedException | RuntimeException e) {

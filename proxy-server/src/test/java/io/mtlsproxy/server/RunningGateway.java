@@ -38,6 +38,12 @@ final class RunningGateway implements AutoCloseable {
     /** @param listenerLines extra settings of the listener section, each line indented by two spaces */
     static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env)
             throws Exception {
+        return start(dir, pki, listenerLines, sections, env, CertificateChecks.EntraCheckFactory.FROM_CONFIG);
+    }
+
+    /** @param entraChecks makes the Entra device check, e.g. one that asks a test's Graph fixture */
+    static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env,
+            CertificateChecks.EntraCheckFactory entraChecks) throws Exception {
         pki.writeServerFiles(dir);
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
@@ -57,7 +63,7 @@ final class RunningGateway implements AutoCloseable {
             synchronized (audit) {
                 audit.add(event);
             }
-        });
+        }, entraChecks);
         return new RunningGateway(pki, gateway, audit);
     }
 

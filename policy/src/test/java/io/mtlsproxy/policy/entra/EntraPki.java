@@ -25,11 +25,11 @@ import java.util.UUID;
  * Entra-shaped certificates for the tests, and the device key exactly as Entra registers it,
  * computed here from the key's own numbers rather than through the code under test.
  */
-final class EntraPki {
+public final class EntraPki {
     static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
     static final String ISSUER = "CN=MS-Organization-Access";
     /** The issuer name real Entra device certificates carry. */
-    static final String REAL_ISSUER = "OU=82dbaca4-3e81-46ca-9c73-0950c1eaca97,CN=MS-Organization-Access,DC=windows,DC=net";
+    public static final String REAL_ISSUER = "OU=82dbaca4-3e81-46ca-9c73-0950c1eaca97,CN=MS-Organization-Access,DC=windows,DC=net";
 
     private EntraPki() {}
 
@@ -71,7 +71,7 @@ final class EntraPki {
     }
 
     /** The alternativeSecurityIds key Entra registers for this certificate (base64 of UTF-16LE text). */
-    static String entraKey(X509Certificate cert) {
+    public static String entraKey(X509Certificate cert) {
         return entraKey(sha1Hex(cert), publicKeyHash(cert.getPublicKey()));
     }
 

@@ -41,7 +41,7 @@ import javax.net.ssl.TrustManagerFactory;
  * {@link #problems()} and answered 400. Each fixture lives under its own path, so its token
  * resource ({@link #endpoint()}) is unique in the JVM.
  */
-final class GraphFixture implements AutoCloseable {
+public final class GraphFixture implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern FILTER = Pattern.compile("deviceId eq '([0-9a-f-]{36})'");
 
@@ -58,7 +58,7 @@ final class GraphFixture implements AutoCloseable {
     /** One canned answer; {@code hold} delays it until released (or the fixture closes). */
     record Reply(int status, Map<String, String> headers, String body, CountDownLatch hold) {}
 
-    GraphFixture() {
+    public GraphFixture() {
         ca = CertificateBuilder.ca("CN=Graph Fixture CA " + UUID.randomUUID()).selfSigned();
         IssuedCertificate serverCert = CertificateBuilder.server("CN=graph.test").ip("127.0.0.1").signedBy(ca);
         try {
@@ -78,20 +78,20 @@ final class GraphFixture implements AutoCloseable {
     }
 
     /** The graphEndpoint to configure; the token resource is the same URL. */
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("https://127.0.0.1:" + server.getAddress().getPort() + prefix);
     }
 
-    String resource() {
+    public String resource() {
         return endpoint().toString();
     }
 
-    String token() {
+    public String token() {
         return token;
     }
 
     /** A JDK HttpClient that trusts this fixture's CA, as the check's own would trust Graph. */
-    HttpClient client() {
+    public HttpClient client() {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
@@ -108,7 +108,7 @@ final class GraphFixture implements AutoCloseable {
 
     // --- canned answers ------------------------------------------------------------------------
 
-    static ObjectNode device(String deviceId, String displayName, boolean enabled, String... keys) {
+    public static ObjectNode device(String deviceId, String displayName, boolean enabled, String... keys) {
         ObjectNode device = JSON.createObjectNode();
         device.put("id", UUID.randomUUID().toString());
         device.put("deviceId", deviceId);
@@ -124,7 +124,7 @@ final class GraphFixture implements AutoCloseable {
         return device;
     }
 
-    void answer(String deviceId, ObjectNode... devices) {
+    public void answer(String deviceId, ObjectNode... devices) {
         ObjectNode body = JSON.createObjectNode();
         body.put("@odata.context", "https://graph.microsoft.com/v1.0/$metadata#devices(id,deviceId)");
         ArrayNode value = body.putArray("value");
@@ -134,11 +134,11 @@ final class GraphFixture implements AutoCloseable {
         reply(deviceId, 200, Map.of(), body.toString(), null);
     }
 
-    void noDevice(String deviceId) {
+    public void noDevice(String deviceId) {
         answer(deviceId);
     }
 
-    void status(String deviceId, int status, Map<String, String> headers) {
+    public void status(String deviceId, int status, Map<String, String> headers) {
         String body = "{\"error\":{\"code\":\"" + (status == 429 ? "TooManyRequests" : "ServiceUnavailable")
                 + "\",\"message\":\"from the test\"}}";
         reply(deviceId, status, headers, body, null);
@@ -155,16 +155,16 @@ final class GraphFixture implements AutoCloseable {
         replies.put(deviceId, new Reply(status, headers, body, hold));
     }
 
-    int calls(String deviceId) {
+    public int calls(String deviceId) {
         AtomicInteger count = calls.get(deviceId);
         return count == null ? 0 : count.get();
     }
 
-    int totalCalls() {
+    public int totalCalls() {
         return calls.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
-    List<String> problems() {
+    public List<String> problems() {
         return List.copyOf(problems);
     }
 
