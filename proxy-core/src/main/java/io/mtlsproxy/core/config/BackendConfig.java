@@ -3,10 +3,17 @@ package io.mtlsproxy.core.config;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 
-/** One secret store. {@code type} selects the kind; each kind has its own settings. */
+/**
+ * One secret store. {@code type} selects the kind; each kind has its own settings, and every kind
+ * has the same three tuning settings, the last components of each record: {@code cache} (this
+ * backend's cache settings, falling back to {@code secrets.cache}), {@code timeout} (the longest
+ * one backend call may take) and {@code circuitBreaker}. Left out, they are null here; the
+ * backends module applies the defaults.
+ */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = BackendConfig.AppSettings.class, name = "appsettings"),
@@ -19,11 +26,25 @@ public sealed interface BackendConfig {
     /** The kind as written in config and shown as the origin's {@code Workload}. */
     String type();
 
+    /** This backend's cache settings; null fields fall back to {@code secrets.cache}. Null when not written. */
+    BackendCacheConfig cache();
+
+    /** The longest one call to this backend may take; null for the kind's default. */
+    Duration timeout();
+
+    /** When this backend counts as dead; null for the defaults. */
+    CircuitBreakerConfig circuitBreaker();
+
     /**
      * Secrets from environment variables ({@code <envPrefix><name>}, the origin's {@code VAR_<name>})
      * and from values written in the config file; config values win.
      */
-    record AppSettings(String name, String envPrefix, Map<String, Secret> values) implements BackendConfig {
+    record AppSettings(String name, String envPrefix, Map<String, Secret> values, BackendCacheConfig cache,
+            Duration timeout, CircuitBreakerConfig circuitBreaker) implements BackendConfig {
+        public AppSettings(String name, String envPrefix, Map<String, Secret> values) {
+            this(name, envPrefix, values, null, null, null);
+        }
+
         public AppSettings {
             name = Objects.requireNonNullElse(name, "appsettings");
             envPrefix = Objects.requireNonNullElse(envPrefix, "VAR_");
@@ -37,7 +58,12 @@ public sealed interface BackendConfig {
     }
 
     /** Secrets as files in one directory, one file per secret (mounted Kubernetes secrets). */
-    record Files(String name, Path directory, Boolean trimTrailingNewline) implements BackendConfig {
+    record Files(String name, Path directory, Boolean trimTrailingNewline, BackendCacheConfig cache,
+            Duration timeout, CircuitBreakerConfig circuitBreaker) implements BackendConfig {
+        public Files(String name, Path directory, Boolean trimTrailingNewline) {
+            this(name, directory, trimTrailingNewline, null, null, null);
+        }
+
         public Files {
             name = Objects.requireNonNullElse(name, "file");
             trimTrailingNewline = Objects.requireNonNullElse(trimTrailingNewline, true);
