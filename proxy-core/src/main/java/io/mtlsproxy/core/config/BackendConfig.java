@@ -2,6 +2,7 @@ package io.mtlsproxy.core.config;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.Objects;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = BackendConfig.AppSettings.class, name = "appsettings"),
     @JsonSubTypes.Type(value = BackendConfig.Files.class, name = "file"),
+    @JsonSubTypes.Type(value = BackendConfig.KeyVault.class, name = "keyvault"),
 })
 public sealed interface BackendConfig {
 
@@ -72,6 +74,47 @@ public sealed interface BackendConfig {
         @Override
         public String type() {
             return "file";
+        }
+    }
+
+    /**
+     * Secrets from one Azure Key Vault (the origin's {@code WORKLOAD=KEYVAULT}).
+     *
+     * @param vaultUri the vault's URL, e.g. {@code https://contoso.vault.azure.net} (sovereign clouds,
+     *     private endpoints); exactly one of this and {@code vaultName}
+     * @param vaultName the vault's name in the public cloud: {@code https://<vaultName>.vault.azure.net}
+     * @param credential how the gateway signs in to the vault (needs the secrets "get" permission)
+     * @param apiVersion the Key Vault REST api-version, e.g. {@code 7.5}; null for the client library's newest
+     */
+    record KeyVault(String name, URI vaultUri, String vaultName, EntraConfig.CredentialConfig credential,
+            String apiVersion, BackendCacheConfig cache, Duration timeout, CircuitBreakerConfig circuitBreaker)
+            implements BackendConfig {
+        /** Where {@code vaultName} points: the public cloud's vault domain. */
+        public static final String PUBLIC_CLOUD_VAULT_DOMAIN = ".vault.azure.net";
+
+        public KeyVault(String name, URI vaultUri, String vaultName, EntraConfig.CredentialConfig credential) {
+            this(name, vaultUri, vaultName, credential, null, null, null, null);
+        }
+
+        public KeyVault {
+            name = Objects.requireNonNullElse(name, "keyvault");
+            credential = Objects.requireNonNullElseGet(credential, EntraConfig.CredentialConfig::defaults);
+        }
+
+        @Override
+        public String type() {
+            return "keyvault";
+        }
+
+        /**
+         * The vault's URL: {@code vaultUri} as written, or {@code https://<vaultName>.vault.azure.net};
+         * null when neither is set (validation refuses that).
+         */
+        public URI effectiveVaultUri() {
+            if (vaultUri != null) {
+                return vaultUri;
+            }
+            return vaultName == null ? null : URI.create("https://" + vaultName + PUBLIC_CLOUD_VAULT_DOMAIN);
         }
     }
 }
