@@ -106,7 +106,8 @@ public final class KeyVaultBackend implements SecretBackend {
                 // NONE whatever AZURE_HTTP_LOG_DETAIL_LEVEL says: a body logged is a secret logged
                 .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
                 .clientOptions(new ClientOptions().setApplicationId("mtls-proxy"))
-                .addPolicy(new BodylessRequests());
+                .addPolicy(new BodylessRequests())
+                .addPolicy(new KeyVaultAnswerCheck());
         if (!transport.verifyChallengeResource()) {
             builder.disableChallengeResourceVerification();
         }
@@ -236,7 +237,7 @@ public final class KeyVaultBackend implements SecretBackend {
         return new SecretValue(ref.name(), secret.getValue(), version, name, type);
     }
 
-    /** Maps what the SDK failed with; never keeps a cause that could hold part of a response body. */
+    /** Maps what the SDK failed with; keeps no cause, as one could hold part of a response body. */
     private SecretBackendException failure(SecretRef ref, Throwable error) {
         if (error instanceof TimeoutException) {
             return unavailable(ref, "no answer from Key Vault within " + timeout.toMillis() + "ms", null, null);
@@ -250,13 +251,18 @@ public final class KeyVaultBackend implements SecretBackend {
             return unavailable(ref, "cannot get a token for Key Vault ("
                     + AzureCredentials.firstLine(error.getMessage()) + ")", null, null);
         }
-        Throwable transport = error instanceof UncheckedIOException u ? u.getCause() : error;
-        if (transport instanceof IOException io) {
-            return unavailable(ref, "cannot reach Key Vault (" + io.getClass().getSimpleName() + ")", null, io);
+        // No cause is kept from here on: a parser's message quotes the answer it choked on,
+        // which holds the value, and an IOException may be one (azure-json's parse errors are).
+        Throwable root = error instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : error;
+        String kind = root.getClass().getSimpleName();
+        log.debug("backend '{}': secret '{}' failed with {}", name, ref.name(), root.getClass().getName());
+        if (kind.contains("Json") || kind.contains("Pars")) {
+            return unavailable(ref, "unreadable answer from Key Vault (" + kind + ")", null, null);
         }
-        // e.g. an unreadable answer: its message may quote the body, so only the type is kept
-        log.debug("backend '{}': secret '{}' failed with {}", name, ref.name(), error.getClass().getName());
-        return unavailable(ref, "Key Vault call failed (" + error.getClass().getSimpleName() + ")", null, null);
+        if (root instanceof IOException) {
+            return unavailable(ref, "cannot reach Key Vault (" + kind + ")", null, null);
+        }
+        return unavailable(ref, "Key Vault call failed (" + kind + ")", null, null);
     }
 
     private SecretBackendException answered(SecretRef ref, HttpResponseException http) {
@@ -274,6 +280,7 @@ public final class KeyVaultBackend implements SecretBackend {
             case 403 -> "Key Vault refused the gateway's identity (403 " + error + "): grant it 'get' on secrets";
             case 401 -> "Key Vault did not accept the gateway's token (401 " + error + ")";
             case 429 -> "Key Vault is throttling (429 " + error + ")";
+            case 502 -> error.is("UnreadableAnswer") ? "unreadable answer from Key Vault" : "Key Vault answered 502 " + error;
             default -> "Key Vault answered " + status + " " + error;
         };
         return unavailable(ref, reason, retryAfter, null);
