@@ -12,10 +12,15 @@ import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.EntraConfig.CredentialConfig;
 import io.mtlsproxy.core.pki.PemFiles;
 import io.mtlsproxy.core.pki.PkiException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executor;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.openssl.PEMParser;
 
 /**
  * Builds the azure-identity credential a backend signs in with, from a credential setting that
@@ -131,15 +136,24 @@ public final class AzureCredentials {
 
     /** Null when the PEM file holds a certificate and an unencrypted private key, as azure-identity needs. */
     private static String unusableCertificateFile(Path file) {
-        try {
-            if (PemFiles.readCertificates(file).isEmpty()) {
-                return file + ": no certificate found (expected the application's certificate and its key in PEM)";
+        boolean certificate = false;
+        try (PEMParser parser = new PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
+            Object object;
+            while ((object = parser.readObject()) != null) {
+                certificate |= object instanceof X509CertificateHolder;
             }
+        } catch (IOException | RuntimeException e) {
+            return file + ": not a readable PEM file (" + e.getClass().getSimpleName() + ")";
+        }
+        if (!certificate) {
+            return file + ": no certificate found (expected the application's certificate and its key in PEM)";
+        }
+        try {
             PemFiles.readPrivateKey(file, null);
-            return null;
         } catch (PkiException e) {
             return e.getMessage();
         }
+        return null;
     }
 
     static String firstLine(String message) {
