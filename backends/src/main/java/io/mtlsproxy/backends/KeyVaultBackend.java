@@ -1,6 +1,8 @@
 package io.mtlsproxy.backends;
 
+import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
+import com.azure.core.credential.TokenRequestContext;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpClient;
@@ -35,6 +37,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 /**
  * Secrets from one Azure Key Vault, read with the Azure SDK's {@link SecretAsyncClient} over the
@@ -99,7 +103,7 @@ public final class KeyVaultBackend implements SecretBackend {
         this.clock = Objects.requireNonNull(clock, "clock");
         SecretClientBuilder builder = new SecretClientBuilder()
                 .vaultUrl(vault.toString())
-                .credential(transport.credential())
+                .credential(new TokenFailures(transport.credential()))
                 .httpClient(transport.httpClient())
                 .serviceVersion(serviceVersion(config.apiVersion()).orElse(SecretServiceVersion.getLatest()))
                 .retryPolicy(new RetryPolicy(new KeyVaultRetry(timeout, clock)))
@@ -187,16 +191,18 @@ public final class KeyVaultBackend implements SecretBackend {
     }
 
     private void read(SecretRef ref, CompletableFuture<SecretValue> result) {
+        Call call = new Call();
         try {
             client.getSecret(ref.name(), ref.version() == null ? "" : ref.version())
                     .timeout(timeout)
+                    .contextWrite(Context.of(Call.class, call))
                     .subscribe(
                             secret -> complete(ref, secret, result),
-                            error -> result.completeExceptionally(failure(ref, error)),
+                            error -> result.completeExceptionally(failure(ref, error, call)),
                             () -> result.completeExceptionally(
                                     new SecretBackendException("Key Vault answered secret '" + ref.name() + "' with nothing")));
         } catch (RuntimeException e) {
-            result.completeExceptionally(failure(ref, e));
+            result.completeExceptionally(failure(ref, e, call));
         }
     }
 
@@ -238,16 +244,18 @@ public final class KeyVaultBackend implements SecretBackend {
     }
 
     /** Maps what the SDK failed with; keeps no cause, as one could hold part of a response body. */
-    private SecretBackendException failure(SecretRef ref, Throwable error) {
+    private SecretBackendException failure(SecretRef ref, Throwable error, Call call) {
         if (error instanceof TimeoutException) {
-            return unavailable(ref, "no answer from Key Vault within " + timeout.toMillis() + "ms", null, null);
+            return unavailable(ref, (call.awaitingToken ? "no token from the credential within " : "no answer from Key Vault within ")
+                    + timeout.toMillis() + "ms", null, null);
         }
         if (error instanceof HttpResponseException http && http.getResponse() != null) {
             return answered(ref, http);
         }
+        if (error instanceof TokenUnavailableException token) {
+            return unavailable(ref, "cannot get a token for Key Vault (" + token.getMessage() + ")", null, null);
+        }
         if (error instanceof ClientAuthenticationException) {
-            // the credential failed before any request reached the vault; its message names the
-            // credential and the token endpoint's error, never a client secret
             return unavailable(ref, "cannot get a token for Key Vault ("
                     + AzureCredentials.firstLine(error.getMessage()) + ")", null, null);
         }
@@ -293,5 +301,61 @@ public final class KeyVaultBackend implements SecretBackend {
     @Override
     public String toString() {
         return "KeyVaultBackend[name=" + name + ", vault=" + vault + "]";
+    }
+
+    /** One read in flight, as far as its failure message needs to know. */
+    private static final class Call {
+        /** Set while the credential works on a token, so a timeout then names the credential. */
+        volatile boolean awaitingToken;
+    }
+
+    /**
+     * The credential, with its failures told apart from the vault's: an unreachable token
+     * endpoint is otherwise a bare ConnectException, reported as "cannot reach Key Vault", and
+     * retried by the vault's retry policy on top of the credential's own retries.
+     */
+    private record TokenFailures(TokenCredential credential) implements TokenCredential {
+        @Override
+        public Mono<AccessToken> getToken(TokenRequestContext request) {
+            return Mono.deferContextual(context -> {
+                Call call = context.getOrDefault(Call.class, null);
+                if (call != null) {
+                    call.awaitingToken = true;
+                }
+                // not on cancel: a timeout cancels first, and its message must still see the wait
+                return credential.getToken(request)
+                        .doOnSuccess(token -> done(call))
+                        .doOnError(error -> done(call))
+                        .onErrorMap(e -> !(e instanceof TokenUnavailableException), TokenUnavailableException::new);
+            });
+        }
+
+        private static void done(Call call) {
+            if (call != null) {
+                call.awaitingToken = false;
+            }
+        }
+
+        @Override
+        public AccessToken getTokenSync(TokenRequestContext request) {
+            try {
+                return credential.getTokenSync(request);
+            } catch (TokenUnavailableException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new TokenUnavailableException(e);
+            }
+        }
+    }
+
+    /**
+     * The credential could not give a token. Keeps the failure's type and first line only:
+     * azure-identity's messages name the credential and the identity provider's error code.
+     */
+    static final class TokenUnavailableException extends RuntimeException {
+        TokenUnavailableException(Throwable failure) {
+            super(failure.getClass().getSimpleName() + ": " + AzureCredentials.firstLine(failure.getMessage()), null,
+                    false, false);
+        }
     }
 }
