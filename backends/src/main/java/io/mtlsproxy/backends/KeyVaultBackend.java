@@ -101,11 +101,14 @@ public final class KeyVaultBackend implements SecretBackend {
         }
         this.executor = Objects.requireNonNull(executor, "executor");
         this.clock = Objects.requireNonNull(clock, "clock");
+        SecretServiceVersion apiVersion = config.apiVersion() == null ? SecretServiceVersion.getLatest()
+                : serviceVersion(config.apiVersion()).orElseThrow(() -> new IllegalArgumentException("backend '" + name
+                        + "': apiVersion '" + config.apiVersion() + "' is not one of " + knownApiVersions()));
         SecretClientBuilder builder = new SecretClientBuilder()
                 .vaultUrl(vault.toString())
                 .credential(new TokenFailures(transport.credential()))
                 .httpClient(transport.httpClient())
-                .serviceVersion(serviceVersion(config.apiVersion()).orElse(SecretServiceVersion.getLatest()))
+                .serviceVersion(apiVersion)
                 .retryPolicy(new RetryPolicy(new KeyVaultRetry(timeout, clock)))
                 // NONE whatever AZURE_HTTP_LOG_DETAIL_LEVEL says: a body logged is a secret logged
                 .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))

@@ -149,8 +149,12 @@ public final class SecretBackends implements AutoCloseable {
             problems.add(at + ".directory: '" + files.directory() + "' is not a directory");
         }
         if (config instanceof BackendConfig.KeyVault vault) {
-            if (vault.effectiveVaultUri() == null) {
-                problems.add(at + ".vaultUri: a keyvault backend needs vaultUri or vaultName");
+            try {
+                if (vault.effectiveVaultUri() == null) {
+                    problems.add(at + ".vaultUri: a keyvault backend needs vaultUri or vaultName");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(at + ".vaultName: '" + vault.vaultName() + "' cannot be part of a URL");
             }
             if (vault.apiVersion() != null && KeyVaultBackend.serviceVersion(vault.apiVersion()).isEmpty()) {
                 problems.add(at + ".apiVersion: '" + vault.apiVersion() + "' is not one this client speaks ("
