@@ -3,7 +3,7 @@ package io.mtlsproxy.backends;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A store of secrets: app settings, files, and later Key Vault and Table storage.
+ * A store of secrets: app settings, files, Azure Key Vault, and later Table storage.
  *
  * <p>The contract every implementation keeps, because callers are Netty event loops and a remote
  * store can be slow, failing or throttling:
@@ -28,7 +28,7 @@ public interface SecretBackend extends AutoCloseable {
     /** The name given in config; unique among the configured backends. */
     String name();
 
-    /** The kind, as written in config: {@code appsettings}, {@code file}. */
+    /** The kind, as written in config: {@code appsettings}, {@code file}, {@code keyvault}. */
     String type();
 
     CompletableFuture<SecretValue> fetch(SecretRef ref);

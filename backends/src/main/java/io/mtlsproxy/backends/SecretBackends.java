@@ -7,6 +7,7 @@ import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.SecretsConfig;
 import io.mtlsproxy.core.secret.SecretNames;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -68,8 +69,14 @@ public final class SecretBackends implements AutoCloseable {
             throw new ConfigException(problems);
         }
         Map<String, SecretBackend> backends = new HashMap<>();
-        for (BackendConfig backend : config.backends()) {
-            backends.put(backend.name(), create(backend, environment, executor));
+        for (int i = 0; i < config.backends().size(); i++) {
+            BackendConfig backend = config.backends().get(i);
+            try {
+                backends.put(backend.name(), create(backend, "secrets.backends[" + i + "]", environment, executor));
+            } catch (ConfigException | RuntimeException e) {
+                backends.values().forEach(SecretBackend::close);
+                throw e;
+            }
         }
         return new SecretBackends(backends, backends.get(defaultName), config.cache(), ticker, executor);
     }
@@ -141,14 +148,31 @@ public final class SecretBackends implements AutoCloseable {
                 && (files.directory() == null || !Files.isDirectory(files.directory()))) {
             problems.add(at + ".directory: '" + files.directory() + "' is not a directory");
         }
+        if (config instanceof BackendConfig.KeyVault vault) {
+            try {
+                if (vault.effectiveVaultUri() == null) {
+                    problems.add(at + ".vaultUri: a keyvault backend needs vaultUri or vaultName");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(at + ".vaultName: '" + vault.vaultName() + "' cannot be part of a URL");
+            }
+            if (vault.apiVersion() != null && KeyVaultBackend.serviceVersion(vault.apiVersion()).isEmpty()) {
+                problems.add(at + ".apiVersion: '" + vault.apiVersion() + "' is not one this client speaks ("
+                        + KeyVaultBackend.knownApiVersions() + ")");
+            }
+        }
     }
 
-    private static SecretBackend create(BackendConfig config, Map<String, String> environment, Executor executor) {
+    private static SecretBackend create(BackendConfig config, String at, Map<String, String> environment,
+            Executor executor) throws ConfigException {
         if (config instanceof BackendConfig.AppSettings app) {
             return new AppSettingsBackend(app, environment);
         }
         if (config instanceof BackendConfig.Files files) {
             return new FileBackend(files, executor);
+        }
+        if (config instanceof BackendConfig.KeyVault vault) {
+            return KeyVaultBackend.fromConfig(vault, at, executor, Clock.systemUTC());
         }
         // BackendConfig is sealed: only a new kind without a case here gets this far.
         throw new IllegalStateException("no backend implements type '" + config.type() + "'");

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mtlsproxy.core.identity.Thumbprints;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +29,8 @@ import java.util.Set;
  *       implies TrustedThumbprints.
  *   <li>{@code CERT_REVOCATION_MODE}: NoCheck (default); Online checks CRL distribution points and
  *       OCSP; Offline uses CRLs from the distribution points, fetched in the background.
- *   <li>{@code WORKLOAD}: APPSETTINGS (the default) with {@code VAR_<name>} secrets.
+ *   <li>{@code WORKLOAD}: APPSETTINGS (the default) with {@code VAR_<name>} secrets, or KEYVAULT with
+ *       {@code KEYVAULT_URI} or {@code KEYVAULT_NAME}, signed in with the managed identity.
  * </ul>
  *
  * The origin let every authenticated device read every secret; that grant is reproduced as an
@@ -98,14 +101,19 @@ final class OriginSettings {
         }
 
         String workload = trimmed("WORKLOAD");
-        if (workload != null && !workload.equalsIgnoreCase("APPSETTINGS")) {
-            problems.add("WORKLOAD: '" + workload + "' is not supported by this version of mtls-proxy yet (only APPSETTINGS)");
-        }
         ObjectNode secrets = root.putObject("secrets");
         ObjectNode backend = secrets.putArray("backends").addObject();
-        backend.put("type", "appsettings");
-        backend.put("name", "appsettings");
-        backend.put("envPrefix", "VAR_");
+        if (workload != null && workload.equalsIgnoreCase("KEYVAULT")) {
+            keyVault(backend, problems);
+        } else {
+            if (workload != null && !workload.equalsIgnoreCase("APPSETTINGS")) {
+                problems.add("WORKLOAD: '" + workload + "' is not supported by this version of mtls-proxy yet "
+                        + "(APPSETTINGS, KEYVAULT)");
+            }
+            backend.put("type", "appsettings");
+            backend.put("name", "appsettings");
+            backend.put("envPrefix", "VAR_");
+        }
 
         ObjectNode rule = root.putObject("access").putArray("rules").addObject();
         rule.put("name", ORIGIN_GRANT);
@@ -116,6 +124,56 @@ final class OriginSettings {
             throw new ConfigException(problems);
         }
         return root;
+    }
+
+    /**
+     * WORKLOAD=KEYVAULT: the vault from KEYVAULT_URI or KEYVAULT_NAME, reached with the managed
+     * identity (IDENTITY_ENDPOINT / IDENTITY_HEADER on App Service) as the origin did. Unlike the
+     * origin, the name is checked against Azure's rule before it becomes part of a host name.
+     */
+    private void keyVault(ObjectNode backend, List<String> problems) {
+        String uri = trimmed("KEYVAULT_URI");
+        String name = trimmed("KEYVAULT_NAME");
+        backend.put("type", "keyvault");
+        backend.put("name", "keyvault");
+        backend.putObject("credential").put("type", "managedIdentity");
+        if (uri == null && name == null) {
+            problems.add("KEYVAULT_URI: WORKLOAD=KEYVAULT needs KEYVAULT_URI (https://<vault>.vault.azure.net) or KEYVAULT_NAME");
+            return;
+        }
+        URI fromName = null;
+        if (name != null) {
+            var problem = KeyVaultChecks.vaultNameProblem(name);
+            if (problem.isPresent()) {
+                problems.add("KEYVAULT_NAME: " + problem.get());
+                return;
+            }
+            fromName = URI.create("https://" + name + BackendConfig.KeyVault.PUBLIC_CLOUD_VAULT_DOMAIN);
+        }
+        if (uri == null) {
+            backend.put("vaultName", name);
+            return;
+        }
+        URI parsed;
+        try {
+            parsed = new URI(uri);
+        } catch (URISyntaxException e) {
+            problems.add("KEYVAULT_URI: '" + uri + "' is not a URL (" + e.getReason() + ")");
+            return;
+        }
+        var problem = KeyVaultChecks.vaultUriProblem(parsed);
+        if (problem.isPresent()) {
+            problems.add("KEYVAULT_URI: " + problem.get());
+        } else if (fromName != null && !sameVault(parsed, fromName)) {
+            // the origin took one of them silently; two different vaults is a mistake worth stopping for
+            problems.add("KEYVAULT_URI: '" + uri + "' and KEYVAULT_NAME '" + name + "' name different vaults; set one");
+        } else {
+            backend.put("vaultUri", uri);
+        }
+    }
+
+    private static boolean sameVault(URI a, URI b) {
+        return a.getHost().equalsIgnoreCase(b.getHost()) && (a.getPort() == -1 || a.getPort() == 443);
     }
 
     private Set<String> authMethods(List<String> problems) {

@@ -13,7 +13,13 @@ public enum ErrorCode {
     FORBIDDEN(403, "this client may not read this secret"),
     NOT_FOUND(404, "no such route"),
     SECRET_NOT_FOUND(404, "no such secret"),
+    /** The store holds the secret but not as anything it may serve yet (Key Vault: {@code nbf} in the future). */
+    SECRET_NOT_YET_VALID(404, "the secret is not valid yet"),
     METHOD_NOT_ALLOWED(405, "method not allowed"),
+    /** The store holds the secret but it was disabled there (Key Vault: {@code enabled: false}). */
+    SECRET_DISABLED(410, "the secret is disabled"),
+    /** The store holds the secret but it expired there (Key Vault: {@code exp} in the past). */
+    SECRET_EXPIRED(410, "the secret has expired"),
     BODY_TOO_LARGE(413, "the request body is too large"),
     URI_TOO_LONG(414, "the request URI is too long"),
     HEADERS_TOO_LARGE(431, "the request headers are too large"),

@@ -44,7 +44,7 @@ class ExampleConfigTest {
         assertThat(config.access().rules()).extracting(AccessRuleConfig::name).containsExactly("kiosk-fleet", "per-device");
         assertThat(config.access().rules().get(0).match().subject()).containsExactly("CN=kiosk-*,OU=Kiosks,O=Contoso");
         assertThat(config.access().rules().get(1).secrets()).containsExactly("device-{cn}");
-        assertThat(config.secrets().backends()).extracting(BackendConfig::type).containsExactly("appsettings", "file");
+        assertThat(config.secrets().backends()).extracting(BackendConfig::type).containsExactly("appsettings", "file", "keyvault");
         BackendConfig.AppSettings app = (BackendConfig.AppSettings) config.secrets().backends().get(0);
         assertThat(app.values().get("kiosk-wifi-psk").reveal()).isEqualTo("example-wifi-key");
         assertThat(config.toString()).doesNotContain("example-wifi-key");
@@ -75,6 +75,11 @@ class ExampleConfigTest {
         assertThat(app.envPrefix()).isEqualTo(appDefaults.envPrefix());
         assertThat(((BackendConfig.Files) config.secrets().backends().get(1)).trimTrailingNewline())
                 .isEqualTo(new BackendConfig.Files(null, null, null).trimTrailingNewline());
+        BackendConfig.KeyVault vault = (BackendConfig.KeyVault) config.secrets().backends().get(2);
+        BackendConfig.KeyVault vaultDefaults = new BackendConfig.KeyVault(null, null, null, null);
+        assertThat(vault.name()).isEqualTo(vaultDefaults.name());
+        assertThat(vault.credential()).isEqualTo(vaultDefaults.credential());
+        assertThat(vault.apiVersion()).isEqualTo(vaultDefaults.apiVersion());
     }
 
     @Test

@@ -172,7 +172,7 @@ class OriginEnvironmentTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"KEYVAULT", "TABLE", "keyvault"})
+    @ValueSource(strings = {"COSMOS", "cosmos", "SQL"})
     void otherWorkloadsAreRefusedNamingTheSetting(String workload) {
         assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", workload)))
                 .singleElement().asString().startsWith("WORKLOAD: '" + workload + "' is not supported");
@@ -195,10 +195,88 @@ class OriginEnvironmentTest {
                 .singleElement().asString().startsWith("AUTH_METHODS: no authentication method configured");
     }
 
+    // --- WORKLOAD=KEYVAULT
+
+    private static BackendConfig.KeyVault keyVault(GatewayConfig config) {
+        assertThat(config.secrets().backends()).singleElement().isInstanceOf(BackendConfig.KeyVault.class);
+        return (BackendConfig.KeyVault) config.secrets().backends().get(0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"KEYVAULT", "KeyVault", "keyvault"})
+    void keyVaultWorkloadReadsTheVaultByNameWithTheManagedIdentity(String workload) throws Exception {
+        GatewayConfig config = load(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", workload,
+                "KEYVAULT_NAME", " contoso-secrets "));
+
+        BackendConfig.KeyVault vault = keyVault(config);
+        assertThat(vault.name()).isEqualTo("keyvault");
+        assertThat(vault.type()).isEqualTo("keyvault");
+        assertThat(vault.effectiveVaultUri()).hasToString("https://contoso-secrets.vault.azure.net");
+        assertThat(vault.credential().type()).isEqualTo("managedIdentity");
+        assertThat(config.secrets().effectiveDefaultBackend()).isEqualTo("keyvault");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"https://contoso.vault.azure.net", "https://contoso.vault.azure.net/", "https://contoso.vault.azure.cn"})
+    void keyVaultWorkloadReadsTheVaultByUri(String uri) throws Exception {
+        BackendConfig.KeyVault vault = keyVault(load(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", "KEYVAULT",
+                "KEYVAULT_URI", uri)));
+
+        assertThat(vault.effectiveVaultUri()).hasToString(uri);
+        assertThat(vault.vaultName()).isNull();
+    }
+
+    @Test
+    void keyVaultUriAndNameOfTheSameVaultAreAccepted() throws Exception {
+        BackendConfig.KeyVault vault = keyVault(load(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", "KEYVAULT",
+                "KEYVAULT_URI", "https://Contoso.vault.azure.net/", "KEYVAULT_NAME", "contoso")));
+
+        assertThat(vault.effectiveVaultUri()).hasToString("https://Contoso.vault.azure.net/");
+    }
+
+    @Test
+    void keyVaultUriAndNameOfDifferentVaultsAreRefused() {
+        assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", "KEYVAULT",
+                "KEYVAULT_URI", "https://contoso.vault.azure.net", "KEYVAULT_NAME", "fabrikam")))
+                .singleElement().asString().startsWith("KEYVAULT_URI:").contains("different vaults");
+    }
+
+    @Test
+    void keyVaultWorkloadWithoutAVaultIsRefused() {
+        assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", "KEYVAULT")))
+                .containsExactly("KEYVAULT_URI: WORKLOAD=KEYVAULT needs KEYVAULT_URI (https://<vault>.vault.azure.net) "
+                        + "or KEYVAULT_NAME");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"evil.com/x", "contoso.vault.azure.net", "con toso", "my_vault", "ab", "x--y", "vault?x=1", "a@b"})
+    void keyVaultNamesThatAreNotVaultNamesAreRefused(String name) {
+        // the origin pasted the name into the URL unchecked
+        assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", "KEYVAULT",
+                "KEYVAULT_NAME", name)))
+                .singleElement().asString().startsWith("KEYVAULT_NAME: '" + name + "' is not a Key Vault name");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://contoso.vault.azure.net", "https://contoso.vault.azure.net/secrets/x",
+        "https://contoso.vault.azure.net?api-version=1", "contoso", "https://con toso.vault.azure.net"})
+    void keyVaultUrisThatAreNotAVaultsBaseUrlAreRefused(String uri) {
+        assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", "KEYVAULT",
+                "KEYVAULT_URI", uri)))
+                .singleElement().asString().startsWith("KEYVAULT_URI: '" + uri + "'");
+    }
+
+    @Test
+    void keyVaultSettingsAreIgnoredForAppSettings() throws Exception {
+        GatewayConfig config = load(env("AUTH_METHODS", "CertChainValidation", "KEYVAULT_NAME", "contoso"));
+
+        assertThat(config.secrets().backends()).singleElement().isInstanceOf(BackendConfig.AppSettings.class);
+    }
+
     @Test
     void everyUnsupportedSettingIsReportedAtOnce() {
         List<String> problems = environmentProblems(env("AUTH_METHODS", "CertChainValidation;Passwords",
-                "CERT_REVOCATION_MODE", "Sometimes", "WORKLOAD", "KEYVAULT"));
+                "CERT_REVOCATION_MODE", "Sometimes", "WORKLOAD", "COSMOS"));
 
         assertThat(problems).hasSize(3)
                 .anySatisfy(p -> assertThat(p).startsWith("AUTH_METHODS:"))

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 /** {@code mtls-proxy serve}: runs the gateway until SIGTERM or Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the gateway. Without --config, the origin Azure Function's environment settings are used "
-                + "(AUTH_METHODS, CERT_ROOT_THUMBPRINT, ALLOWED_CLIENT_CERTS, WORKLOAD, VAR_*), plus MTLSPROXY_* overrides.")
+                + "(AUTH_METHODS, CERT_ROOT_THUMBPRINT, ALLOWED_CLIENT_CERTS, WORKLOAD, VAR_*, KEYVAULT_URI, KEYVAULT_NAME), "
+                + "plus MTLSPROXY_* overrides.")
 final class ServeCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file")
     Path config;

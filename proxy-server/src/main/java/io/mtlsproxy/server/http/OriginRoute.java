@@ -71,6 +71,9 @@ final class OriginRoute {
             case INVALID_SECRET_NAME -> "Invalid SecretName.";
             case FORBIDDEN -> "This certificate is not allowed to read this secret.";
             case SECRET_NOT_FOUND -> "Secret not found.";
+            case SECRET_DISABLED -> "Secret is disabled in the secret store.";
+            case SECRET_EXPIRED -> "Secret has expired in the secret store.";
+            case SECRET_NOT_YET_VALID -> "Secret is not valid yet in the secret store.";
             case BACKEND_UNAVAILABLE, BACKEND_TIMEOUT -> "The secret store is unavailable. Retry later.";
             default -> "Internal error while retrieving the secret.";
         };

@@ -1,6 +1,9 @@
 package io.mtlsproxy.server.http;
 
 import io.mtlsproxy.backends.InvalidSecretNameException;
+import io.mtlsproxy.backends.SecretDisabledException;
+import io.mtlsproxy.backends.SecretExpiredException;
+import io.mtlsproxy.backends.SecretNotYetValidException;
 import io.mtlsproxy.backends.SecretBackends;
 import io.mtlsproxy.backends.SecretNotFoundException;
 import io.mtlsproxy.backends.SecretUnavailableException;
@@ -78,6 +81,16 @@ public final class SecretReader {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof SecretNotFoundException) {
             return SecretRead.refused(ErrorCode.SECRET_NOT_FOUND, "not_found");
+        }
+        // the store holds the secret but its owner said not to serve it now: answers, not faults
+        if (cause instanceof SecretDisabledException) {
+            return SecretRead.refused(ErrorCode.SECRET_DISABLED, "disabled");
+        }
+        if (cause instanceof SecretExpiredException) {
+            return SecretRead.refused(ErrorCode.SECRET_EXPIRED, "expired");
+        }
+        if (cause instanceof SecretNotYetValidException) {
+            return SecretRead.refused(ErrorCode.SECRET_NOT_YET_VALID, "not_yet_valid");
         }
         if (cause instanceof InvalidSecretNameException) {
             return SecretRead.refused(ErrorCode.INVALID_SECRET_NAME, "invalid_name");
