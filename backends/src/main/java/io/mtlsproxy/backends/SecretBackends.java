@@ -1,6 +1,7 @@
 package io.mtlsproxy.backends;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.mtlsproxy.backends.table.TableBackend;
 import io.mtlsproxy.core.config.BackendConfig;
 import io.mtlsproxy.core.config.CacheConfig;
 import io.mtlsproxy.core.config.ConfigException;
@@ -143,12 +144,16 @@ public final class SecretBackends implements AutoCloseable {
         }
     }
 
-    private static SecretBackend create(BackendConfig config, Map<String, String> environment, Executor executor) {
+    private static SecretBackend create(BackendConfig config, Map<String, String> environment, Executor executor)
+            throws ConfigException {
         if (config instanceof BackendConfig.AppSettings app) {
             return new AppSettingsBackend(app, environment);
         }
         if (config instanceof BackendConfig.Files files) {
             return new FileBackend(files, executor);
+        }
+        if (config instanceof BackendConfig.Table table) {
+            return TableBackend.create(table, executor);
         }
         // BackendConfig is sealed: only a new kind without a case here gets this far.
         throw new IllegalStateException("no backend implements type '" + config.type() + "'");

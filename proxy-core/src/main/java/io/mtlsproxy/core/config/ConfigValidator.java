@@ -175,6 +175,9 @@ final class ConfigValidator {
             if (backend instanceof BackendConfig.Files files && files.directory() == null) {
                 problems.add(at + ".directory: a file backend needs the directory that holds the secrets");
             }
+            if (backend instanceof BackendConfig.Table table) {
+                TableBackendChecks.check(at, table, problems);
+            }
             if (backend instanceof BackendConfig.AppSettings app) {
                 envPrefix(at, app.envPrefix(), problems);
                 app.values().keySet().stream()

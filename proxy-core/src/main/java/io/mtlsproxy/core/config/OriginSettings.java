@@ -27,7 +27,8 @@ import java.util.Set;
  *       implies TrustedThumbprints.
  *   <li>{@code CERT_REVOCATION_MODE}: NoCheck (default); Online checks CRL distribution points and
  *       OCSP; Offline uses CRLs from the distribution points, fetched in the background.
- *   <li>{@code WORKLOAD}: APPSETTINGS (the default) with {@code VAR_<name>} secrets.
+ *   <li>{@code WORKLOAD}: APPSETTINGS (the default) with {@code VAR_<name>} secrets; TABLE with
+ *       {@code TABLE_ENDPOINT} and the managed identity (see {@link OriginTableSettings}).
  * </ul>
  *
  * The origin let every authenticated device read every secret; that grant is reproduced as an
@@ -98,14 +99,19 @@ final class OriginSettings {
         }
 
         String workload = trimmed("WORKLOAD");
-        if (workload != null && !workload.equalsIgnoreCase("APPSETTINGS")) {
-            problems.add("WORKLOAD: '" + workload + "' is not supported by this version of mtls-proxy yet (only APPSETTINGS)");
-        }
         ObjectNode secrets = root.putObject("secrets");
         ObjectNode backend = secrets.putArray("backends").addObject();
-        backend.put("type", "appsettings");
-        backend.put("name", "appsettings");
-        backend.put("envPrefix", "VAR_");
+        if (workload != null && workload.equalsIgnoreCase("TABLE")) {
+            OriginTableSettings.configure(env, backend, problems);
+        } else {
+            if (workload != null && !workload.equalsIgnoreCase("APPSETTINGS")) {
+                problems.add("WORKLOAD: '" + workload + "' is not supported by this version of mtls-proxy yet"
+                        + " (only APPSETTINGS and TABLE)");
+            }
+            backend.put("type", "appsettings");
+            backend.put("name", "appsettings");
+            backend.put("envPrefix", "VAR_");
+        }
 
         ObjectNode rule = root.putObject("access").putArray("rules").addObject();
         rule.put("name", ORIGIN_GRANT);
