@@ -27,7 +27,9 @@ final class TableBackendChecks {
         } else if (!endpoint && !connectionString) {
             problems.add(at + ".endpoint: required (https://<account>.table.core.windows.net/<Table>), or set connectionString");
         }
+        int before = problems.size();
         String tableInEndpoint = endpoint ? endpoint(at, table.endpoint(), problems) : null;
+        boolean usableEndpoint = endpoint && problems.size() == before;
         if (table.table() != null && !TableKeys.isTableName(table.table())) {
             problems.add(at + ".table: '" + table.table() + "' is not a table name (a letter, then letters or digits,"
                     + " 3 to 63 characters)");
@@ -36,7 +38,7 @@ final class TableBackendChecks {
             problems.add(at + ".table: '" + table.table() + "' contradicts the table in endpoint ('" + tableInEndpoint
                     + "'); set it in one place");
         }
-        if (tableInEndpoint == null && table.table() == null && (endpoint || connectionString)) {
+        if (tableInEndpoint == null && table.table() == null && (usableEndpoint || connectionString)) {
             problems.add(at + ".table: required: the table name, unless the endpoint's path carries it");
         }
         if (connectionString) {

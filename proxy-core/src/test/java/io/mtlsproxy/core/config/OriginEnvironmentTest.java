@@ -172,7 +172,7 @@ class OriginEnvironmentTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"KEYVAULT", "TABLE", "keyvault"})
+    @ValueSource(strings = {"KEYVAULT", "keyvault"})
     void otherWorkloadsAreRefusedNamingTheSetting(String workload) {
         assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", workload)))
                 .singleElement().asString().startsWith("WORKLOAD: '" + workload + "' is not supported");
