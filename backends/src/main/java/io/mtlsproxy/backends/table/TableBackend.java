@@ -26,6 +26,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,6 +70,7 @@ public final class TableBackend implements SecretBackend {
     private final Duration timeout;
     private final TableAsyncClient client;
     private final Scheduler scheduler;
+    private final Executor executor;
 
     private TableBackend(BackendConfig.Table config, TableAsyncClient client, Duration timeout, Executor executor) {
         this.name = config.name();
@@ -81,6 +83,7 @@ public final class TableBackend implements SecretBackend {
         this.timeout = timeout;
         this.client = client;
         this.scheduler = Schedulers.fromExecutor(executor);
+        this.executor = executor;
     }
 
     /**
@@ -106,6 +109,7 @@ public final class TableBackend implements SecretBackend {
         TableClientBuilder builder = new TableClientBuilder()
                 .httpClient(http)
                 .retryPolicy(new RetryPolicy(new BoundedRetry(timeout)))
+                .addPolicy(new WithoutContentLength())
                 .tableName(config.effectiveTable());
         try {
             if (config.connectionString() != null) {
@@ -150,11 +154,14 @@ public final class TableBackend implements SecretBackend {
         CompletableFuture<SecretValue> result = new CompletableFuture<>();
         Mono.defer(() -> client.getEntityWithResponse(partitionKey, rowKey, null))
                 .subscribeOn(scheduler)
-                .timeout(timeout)
                 .subscribe(
                         response -> complete(result, ref, response),
                         error -> result.completeExceptionally(failure(ref, error)),
                         () -> result.completeExceptionally(new SecretNotFoundException(ref.name(), name)));
+        // The answer is due within the timeout. The call is not cancelled: cancelling the JDK client's
+        // exchange only makes Reactor log the dropped error; its own timeouts end it soon after.
+        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS, executor).execute(() ->
+                result.completeExceptionally(unavailable(ref, "no answer within " + timeout.toMillis() + "ms", null, null)));
         return result;
     }
 
@@ -179,6 +186,9 @@ public final class TableBackend implements SecretBackend {
     private SecretBackendException failure(SecretRef ref, Throwable error) {
         if (error instanceof TimeoutException) {
             return unavailable(ref, "no answer within " + timeout.toMillis() + "ms", null, null);
+        }
+        if (error instanceof SecretBackendException known) {
+            return known;
         }
         if (error instanceof HttpResponseException http && http.getResponse() != null) {
             int status = http.getResponse().getStatusCode();

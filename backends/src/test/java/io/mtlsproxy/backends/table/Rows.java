@@ -23,6 +23,7 @@ final class Rows {
         TableClient client = new TableServiceClientBuilder()
                 .connectionString(azurite.connectionString())
                 .httpClient(new JdkHttpClientBuilder().build())
+                .addPolicy(new WithoutContentLength())
                 .buildClient()
                 .createTable(name);
         return new Rows(client);
