@@ -19,10 +19,14 @@ final class Rows {
 
     /** A new table, unique in this JVM, so tests sharing one Azurite never see each other's rows. */
     static Rows newTable(Azurite azurite) {
+        return newTable(azurite, new JdkHttpClientBuilder().build());
+    }
+
+    static Rows newTable(Azurite azurite, com.azure.core.http.HttpClient http) {
         String name = "Secrets" + TABLES.incrementAndGet() + "x" + ProcessHandle.current().pid();
         TableClient client = new TableServiceClientBuilder()
                 .connectionString(azurite.connectionString())
-                .httpClient(new JdkHttpClientBuilder().build())
+                .httpClient(http)
                 .addPolicy(new WithoutContentLength())
                 .buildClient()
                 .createTable(name);
