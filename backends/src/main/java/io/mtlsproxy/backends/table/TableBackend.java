@@ -119,7 +119,7 @@ public final class TableBackend implements SecretBackend {
                         .credential(TableCredentials.fromConfig(config.credential(), http));
             }
             return new TableBackend(config, builder.buildAsyncClient(), timeout, executor);
-        } catch (IllegalArgumentException | IllegalStateException e) {
+        } catch (RuntimeException e) {
             // a connection string holds the key: the SDK's words about it are not repeated
             String detail = config.connectionString() != null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
             String setting = config.connectionString() != null ? ".connectionString" : ".endpoint";
