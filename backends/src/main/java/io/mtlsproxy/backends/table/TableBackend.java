@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -70,7 +71,7 @@ public final class TableBackend implements SecretBackend {
     private final Duration timeout;
     private final TableAsyncClient client;
     private final Scheduler scheduler;
-    private final Executor executor;
+    private volatile boolean closed;
 
     private TableBackend(BackendConfig.Table config, TableAsyncClient client, Duration timeout, Executor executor) {
         this.name = config.name();
@@ -82,8 +83,9 @@ public final class TableBackend implements SecretBackend {
         this.rows = new TableRows(config.name(), config.type(), config.valueProperty());
         this.timeout = timeout;
         this.client = client;
-        this.scheduler = Schedulers.fromExecutor(executor);
-        this.executor = executor;
+        // a plain Executor view: Reactor would shut down an ExecutorService when the scheduler is disposed
+        Executor calls = executor::execute;
+        this.scheduler = Schedulers.fromExecutor(calls);
     }
 
     /**
@@ -151,18 +153,38 @@ public final class TableBackend implements SecretBackend {
             return CompletableFuture.failedFuture(new InvalidSecretNameException("as a Table RowKey the name "
                     + keyProblem.get()));
         }
-        CompletableFuture<SecretValue> result = new CompletableFuture<>();
+        if (closed) {
+            return CompletableFuture.failedFuture(unavailable(ref, "the backend is closed", null, null));
+        }
+        CompletableFuture<SecretValue> answer = new CompletableFuture<>();
         Mono.defer(() -> client.getEntityWithResponse(partitionKey, rowKey, null))
                 .subscribeOn(scheduler)
                 .subscribe(
-                        response -> complete(result, ref, response),
-                        error -> result.completeExceptionally(failure(ref, error)),
-                        () -> result.completeExceptionally(new SecretNotFoundException(ref.name(), name)));
-        // The answer is due within the timeout. The call is not cancelled: cancelling the JDK client's
-        // exchange only makes Reactor log the dropped error; its own timeouts end it soon after.
-        CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS, executor).execute(() ->
-                result.completeExceptionally(unavailable(ref, "no answer within " + timeout.toMillis() + "ms", null, null)));
+                        response -> complete(answer, ref, response),
+                        error -> answer.completeExceptionally(failure(ref, error)),
+                        () -> answer.completeExceptionally(new SecretNotFoundException(ref.name(), name)));
+        // The answer is due within the timeout, retries included. The call itself is not cancelled:
+        // cancelling the JDK client's exchange only makes Reactor log the dropped error, and the
+        // client's own connect and response timeouts end it soon after.
+        CompletableFuture<SecretValue> result = new CompletableFuture<>();
+        answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+            } else {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                result.completeExceptionally(cause instanceof TimeoutException
+                        ? unavailable(ref, "no answer within " + timeout.toMillis() + "ms", null, null)
+                        : cause);
+            }
+        });
         return result;
+    }
+
+    /** Stops starting calls on the executor; calls in flight finish on their own. */
+    @Override
+    public void close() {
+        closed = true;
+        scheduler.dispose();
     }
 
     private void complete(CompletableFuture<SecretValue> result, SecretRef ref, Response<TableEntity> response) {

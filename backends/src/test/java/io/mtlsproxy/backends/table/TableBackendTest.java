@@ -257,4 +257,14 @@ class TableBackendTest {
         assertThat(await(fetch).value()).isEqualTo("v");
         assertThat(http.requests()).hasSize(1);
     }
+
+    @Test
+    void closedBackendRefusesNewCallsButNotItsExecutor() throws Exception {
+        rows.secret("after-close", "v");
+        TableBackend backend = backend();
+        backend.close();
+
+        assertThat(failureOf(backend.fetch(SecretRef.latest("after-close")))).isInstanceOf(SecretUnavailableException.class);
+        assertThat(executor.isShutdown()).isFalse();
+    }
 }
