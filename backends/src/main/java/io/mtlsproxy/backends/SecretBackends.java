@@ -1,6 +1,7 @@
 package io.mtlsproxy.backends;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.mtlsproxy.backends.table.TableBackend;
 import io.mtlsproxy.core.config.BackendConfig;
 import io.mtlsproxy.core.config.CacheConfig;
 import io.mtlsproxy.core.config.ConfigException;
@@ -173,6 +174,9 @@ public final class SecretBackends implements AutoCloseable {
         }
         if (config instanceof BackendConfig.KeyVault vault) {
             return KeyVaultBackend.fromConfig(vault, at, executor, Clock.systemUTC());
+        }
+        if (config instanceof BackendConfig.Table table) {
+            return TableBackend.create(table, executor);
         }
         // BackendConfig is sealed: only a new kind without a case here gets this far.
         throw new IllegalStateException("no backend implements type '" + config.type() + "'");

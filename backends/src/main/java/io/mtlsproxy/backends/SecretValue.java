@@ -3,7 +3,10 @@ package io.mtlsproxy.backends;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,14 +19,26 @@ import java.util.Objects;
  *     response can always carry an ETag)
  * @param backend the name of the backend that served it
  * @param backendType the kind of that backend, e.g. {@code appsettings} (the origin's Workload)
+ * @param fields the secret as a structured object, for stores whose secrets are records (a Table
+ *     row: its properties minus the system ones); empty for the others. Values are JSON-ready:
+ *     strings, numbers and booleans. Holds secret content, so it is left out of {@link #toString()}.
  */
-public record SecretValue(String name, String value, String version, String backend, String backendType) {
+public record SecretValue(String name, String value, String version, String backend, String backendType,
+        Map<String, Object> fields) {
     public SecretValue {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(value, "value");
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(backendType, "backendType");
+        // insertion order kept: the origin route shows the row's properties in the store's order
+        fields = fields == null || fields.isEmpty()
+                ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(fields));
+    }
+
+    /** A plain-text secret, without structured content. */
+    public SecretValue(String name, String value, String version, String backend, String backendType) {
+        this(name, value, version, backend, backendType, Map.of());
     }
 
     /**
@@ -34,7 +49,8 @@ public record SecretValue(String name, String value, String version, String back
         return new SecretValue(name, value, derivedVersion(value), backend, backendType);
     }
 
-    private static String derivedVersion(String value) {
+    /** The first 16 hex characters of the SHA-256 of {@code text}: a version for stores that keep none. */
+    public static String derivedVersion(String value) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
@@ -46,6 +62,6 @@ public record SecretValue(String name, String value, String version, String back
     @Override
     public String toString() {
         return "SecretValue[name=" + name + ", version=" + version + ", backend=" + backend
-                + ", backendType=" + backendType + "]";
+                + ", backendType=" + backendType + (fields.isEmpty() ? "" : ", fields=" + fields.size()) + "]";
     }
 }

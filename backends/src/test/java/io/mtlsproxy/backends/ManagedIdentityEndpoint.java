@@ -50,12 +50,12 @@ final class ManagedIdentityEndpoint {
 
     static synchronized ManagedIdentityEndpoint get() {
         if (instance == null) {
-            String port = System.getProperty("keyvault.test.identityPort");
+            String port = System.getProperty("backends.test.identityPort");
             String endpoint = System.getenv("IDENTITY_ENDPOINT");
             String header = System.getenv("IDENTITY_HEADER");
             if (port == null || endpoint == null || header == null || !endpoint.contains(":" + port + "/")) {
                 throw new IllegalStateException("run through Maven: backends/pom.xml sets IDENTITY_ENDPOINT, "
-                        + "IDENTITY_HEADER and keyvault.test.identityPort for the Key Vault tests (found port="
+                        + "IDENTITY_HEADER and backends.test.identityPort for the Key Vault tests (found port="
                         + port + ", IDENTITY_ENDPOINT=" + endpoint + ")");
             }
             try {

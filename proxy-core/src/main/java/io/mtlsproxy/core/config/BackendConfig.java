@@ -20,6 +20,7 @@ import java.util.Objects;
     @JsonSubTypes.Type(value = BackendConfig.AppSettings.class, name = "appsettings"),
     @JsonSubTypes.Type(value = BackendConfig.Files.class, name = "file"),
     @JsonSubTypes.Type(value = BackendConfig.KeyVault.class, name = "keyvault"),
+    @JsonSubTypes.Type(value = BackendConfig.Table.class, name = "table"),
 })
 public sealed interface BackendConfig {
 
@@ -115,6 +116,64 @@ public sealed interface BackendConfig {
                 return vaultUri;
             }
             return vaultName == null ? null : URI.create("https://" + vaultName + PUBLIC_CLOUD_VAULT_DOMAIN);
+        }
+    }
+
+    /**
+     * Secrets as rows of an Azure Table (the origin's {@code WORKLOAD=TABLE}): the row
+     * {@code (partitionKey, rowKey with {name} replaced)} holds the secret in {@code valueProperty}.
+     * The table is reached by exactly one of {@code endpoint} (with {@code credential}) or
+     * {@code connectionString} (with {@code table}); see the backends module's TableBackend.
+     *
+     * @param endpoint the origin's TABLE_ENDPOINT form {@code https://<account>.table.core.windows.net/<Table>},
+     *     or the account URL alone with {@code table}; signed in with {@code credential}
+     * @param connectionString a storage connection string (account key or SAS); never printed
+     * @param table the table name, when the endpoint's path does not carry it
+     * @param credential how the gateway signs in with an endpoint; DefaultAzureCredential when absent
+     * @param partitionKey the PartitionKey of every secret's row (the origin's {@code secret})
+     * @param rowKey the RowKey template; {@code {name}} is replaced by the secret's name
+     * @param valueProperty the row property {@code /v1/secrets} serves as the value
+     */
+    record Table(String name, URI endpoint, Secret connectionString, String table,
+            EntraConfig.CredentialConfig credential, String partitionKey, String rowKey, String valueProperty,
+            BackendCacheConfig cache, Duration timeout, CircuitBreakerConfig circuitBreaker) implements BackendConfig {
+        public static final String NAME_PLACEHOLDER = "{name}";
+
+        public Table {
+            name = Objects.requireNonNullElse(name, "table");
+            partitionKey = Objects.requireNonNullElse(partitionKey, "secret");
+            rowKey = Objects.requireNonNullElse(rowKey, NAME_PLACEHOLDER);
+            valueProperty = Objects.requireNonNullElse(valueProperty, "Value");
+        }
+
+        @Override
+        public String type() {
+            return "table";
+        }
+
+        /** The table: {@code table}, or the last segment of the endpoint's path. Null when neither says. */
+        public String effectiveTable() {
+            return table != null ? table : lastPathSegment();
+        }
+
+        /** The endpoint without its table segment: what the SDK calls the service endpoint. */
+        public String accountEndpoint() {
+            if (endpoint == null) {
+                return null;
+            }
+            String text = endpoint.toString().replaceAll("/+$", "");
+            String last = lastPathSegment();
+            boolean tableInPath = last != null && (table == null || table.equals(last));
+            return tableInPath ? text.substring(0, text.length() - last.length() - 1) : text;
+        }
+
+        private String lastPathSegment() {
+            if (endpoint == null || endpoint.getPath() == null) {
+                return null;
+            }
+            String path = endpoint.getPath().replaceAll("/+$", "");
+            String last = path.substring(path.lastIndexOf('/') + 1);
+            return last.isEmpty() ? null : last;
         }
     }
 }

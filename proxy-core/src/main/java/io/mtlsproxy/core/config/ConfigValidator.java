@@ -185,6 +185,9 @@ final class ConfigValidator {
             if (backend instanceof BackendConfig.KeyVault vault) {
                 KeyVaultChecks.check(at, vault, problems);
             }
+            if (backend instanceof BackendConfig.Table table) {
+                TableBackendChecks.check(at, table, problems);
+            }
             if (backend instanceof BackendConfig.AppSettings app) {
                 envPrefix(at, app.envPrefix(), problems);
                 app.values().keySet().stream()

@@ -29,8 +29,9 @@ import java.util.Set;
  *       implies TrustedThumbprints.
  *   <li>{@code CERT_REVOCATION_MODE}: NoCheck (default); Online checks CRL distribution points and
  *       OCSP; Offline uses CRLs from the distribution points, fetched in the background.
- *   <li>{@code WORKLOAD}: APPSETTINGS (the default) with {@code VAR_<name>} secrets, or KEYVAULT with
- *       {@code KEYVAULT_URI} or {@code KEYVAULT_NAME}, signed in with the managed identity.
+ *   <li>{@code WORKLOAD}: APPSETTINGS (the default) with {@code VAR_<name>} secrets; KEYVAULT with
+ *       {@code KEYVAULT_URI} or {@code KEYVAULT_NAME}; TABLE with {@code TABLE_ENDPOINT} (see
+ *       {@link OriginTableSettings}); both signed in with the managed identity.
  * </ul>
  *
  * The origin let every authenticated device read every secret; that grant is reproduced as an
@@ -105,10 +106,11 @@ final class OriginSettings {
         ObjectNode backend = secrets.putArray("backends").addObject();
         if (workload != null && workload.equalsIgnoreCase("KEYVAULT")) {
             keyVault(backend, problems);
+        } else if (workload != null && workload.equalsIgnoreCase("TABLE")) {
+            OriginTableSettings.configure(env, backend, problems);
         } else {
             if (workload != null && !workload.equalsIgnoreCase("APPSETTINGS")) {
-                problems.add("WORKLOAD: '" + workload + "' is not supported by this version of mtls-proxy yet "
-                        + "(APPSETTINGS, KEYVAULT)");
+                problems.add("WORKLOAD: '" + workload + "' is not one of APPSETTINGS, KEYVAULT, TABLE");
             }
             backend.put("type", "appsettings");
             backend.put("name", "appsettings");

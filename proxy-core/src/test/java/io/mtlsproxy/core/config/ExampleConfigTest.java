@@ -44,7 +44,8 @@ class ExampleConfigTest {
         assertThat(config.access().rules()).extracting(AccessRuleConfig::name).containsExactly("kiosk-fleet", "per-device");
         assertThat(config.access().rules().get(0).match().subject()).containsExactly("CN=kiosk-*,OU=Kiosks,O=Contoso");
         assertThat(config.access().rules().get(1).secrets()).containsExactly("device-{cn}");
-        assertThat(config.secrets().backends()).extracting(BackendConfig::type).containsExactly("appsettings", "file", "keyvault");
+        assertThat(config.secrets().backends()).extracting(BackendConfig::type)
+                .containsExactly("appsettings", "file", "keyvault", "table");
         BackendConfig.AppSettings app = (BackendConfig.AppSettings) config.secrets().backends().get(0);
         assertThat(app.values().get("kiosk-wifi-psk").reveal()).isEqualTo("example-wifi-key");
         assertThat(config.toString()).doesNotContain("example-wifi-key");
@@ -80,6 +81,12 @@ class ExampleConfigTest {
         assertThat(vault.name()).isEqualTo(vaultDefaults.name());
         assertThat(vault.credential()).isEqualTo(vaultDefaults.credential());
         assertThat(vault.apiVersion()).isEqualTo(vaultDefaults.apiVersion());
+        BackendConfig.Table table = (BackendConfig.Table) config.secrets().backends().get(3);
+        BackendConfig.Table tableDefaults =
+                new BackendConfig.Table(null, null, null, null, null, null, null, null, null, null, null);
+        assertThat(table.partitionKey()).isEqualTo(tableDefaults.partitionKey());
+        assertThat(table.rowKey()).isEqualTo(tableDefaults.rowKey());
+        assertThat(table.valueProperty()).isEqualTo(tableDefaults.valueProperty());
     }
 
     @Test

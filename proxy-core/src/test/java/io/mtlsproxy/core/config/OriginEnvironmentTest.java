@@ -175,7 +175,7 @@ class OriginEnvironmentTest {
     @ValueSource(strings = {"COSMOS", "cosmos", "SQL"})
     void otherWorkloadsAreRefusedNamingTheSetting(String workload) {
         assertThat(environmentProblems(env("AUTH_METHODS", "CertChainValidation", "WORKLOAD", workload)))
-                .singleElement().asString().startsWith("WORKLOAD: '" + workload + "' is not supported");
+                .singleElement().asString().isEqualTo("WORKLOAD: '" + workload + "' is not one of APPSETTINGS, KEYVAULT, TABLE");
     }
 
     @ParameterizedTest

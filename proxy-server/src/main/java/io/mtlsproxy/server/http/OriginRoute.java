@@ -50,7 +50,8 @@ final class OriginRoute {
             String workload = secret.backendType().toUpperCase(Locale.ROOT);
             Map<String, Object> body = message("Secret retrieved successfully.");
             body.put("SecretName", secret.name());
-            body.put("SecretValue", secret.value());
+            // a structured secret (a Table row) is returned whole, as the origin did; otherwise the text
+            body.put("SecretValue", secret.fields().isEmpty() ? secret.value() : secret.fields());
             body.put("CertThumb", identity.sha1Upper());
             body.put("Workload", workload);
             Map<String, Object> diagnostics = diagnostics(request, identity, name, workload, "success", "Secret retrieved");
