@@ -1,6 +1,8 @@
 package io.mtlsproxy.server;
 
+import io.mtlsproxy.backends.SecretBackends;
 import io.mtlsproxy.core.audit.AuditEvent;
+import io.mtlsproxy.core.audit.AuditSink;
 import io.mtlsproxy.core.config.ConfigLoader;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.core.pki.IssuedCertificate;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
 
 /** A real gateway on 127.0.0.1 and a free port, configured from YAML the way operators configure it. */
 final class RunningGateway implements AutoCloseable {
@@ -38,6 +41,33 @@ final class RunningGateway implements AutoCloseable {
     /** @param listenerLines extra settings of the listener section, each line indented by two spaces */
     static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env)
             throws Exception {
+        GatewayConfig loaded = load(dir, pki, listenerLines, sections, env);
+        List<AuditEvent> audit = new ArrayList<>();
+        Gateway gateway = Gateway.start(loaded, env, sink(audit));
+        return new RunningGateway(pki, gateway, audit);
+    }
+
+    /**
+     * A gateway in front of backends the test built (controllable ones, on fake time); the YAML's
+     * secrets section is not used for them. The gateway closes them when it stops.
+     */
+    static RunningGateway start(Path dir, TestPki pki, String sections, SecretBackends secrets) throws Exception {
+        GatewayConfig loaded = load(dir, pki, "", sections, Map.of());
+        List<AuditEvent> audit = new ArrayList<>();
+        Gateway gateway = Gateway.start(loaded, secrets, Executors.newSingleThreadExecutor(), sink(audit));
+        return new RunningGateway(pki, gateway, audit);
+    }
+
+    private static AuditSink sink(List<AuditEvent> audit) {
+        return event -> {
+            synchronized (audit) {
+                audit.add(event);
+            }
+        };
+    }
+
+    private static GatewayConfig load(Path dir, TestPki pki, String listenerLines, String sections,
+            Map<String, String> env) throws Exception {
         pki.writeServerFiles(dir);
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
@@ -51,14 +81,7 @@ final class RunningGateway implements AutoCloseable {
                   privateKey: server.key
                   trustAnchors: [ca.pem]
                 """.formatted(listenerLines.strip()).replace("\n  \ntls:", "\ntls:") + sections);
-        GatewayConfig loaded = new ConfigLoader(env).load(config);
-        List<AuditEvent> audit = new ArrayList<>();
-        Gateway gateway = Gateway.start(loaded, env, event -> {
-            synchronized (audit) {
-                audit.add(event);
-            }
-        });
-        return new RunningGateway(pki, gateway, audit);
+        return new ConfigLoader(env).load(config);
     }
 
     List<AuditEvent> auditEvents() {
