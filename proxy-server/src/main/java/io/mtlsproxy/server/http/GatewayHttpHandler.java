@@ -219,7 +219,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 boolean notModified = ifNoneMatch != null && EntityTags.matches(ifNoneMatch, etag);
                 reader.audit(context, identity, name, read, notModified);
                 write(ctx, context, notModified
-                        ? Responses.notModified(ctx.alloc(), context, etag, read.stale())
+                        ? Responses.notModified(context, etag, read.stale())
                         : Responses.secret(ctx.alloc(), context, read.secret(), etag, read.stale()));
             });
         } else if (origin != null && path.equalsIgnoreCase(settings.originPath())) {

@@ -9,6 +9,7 @@ import io.mtlsproxy.core.error.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -65,9 +66,9 @@ final class Responses {
      * {@code 304 Not Modified}: the client's {@code If-None-Match} names the current version. No
      * body, the same {@code ETag} and cache headers as the 200 it stands for.
      */
-    static FullHttpResponse notModified(ByteBufAllocator alloc, RequestContext request, String etag, boolean stale) {
+    static FullHttpResponse notModified(RequestContext request, String etag, boolean stale) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
-                alloc.buffer(0));
+                Unpooled.EMPTY_BUFFER);
         HttpHeaders headers = response.headers();
         headers.set(HttpHeaderNames.ETAG, etag);
         headers.set(HttpHeaderNames.CACHE_CONTROL, NO_STORE);
