@@ -8,13 +8,21 @@ import io.mtlsproxy.backends.BackendTuning;
 import io.mtlsproxy.backends.SecretBackends;
 import io.mtlsproxy.backends.SecretCache;
 import io.mtlsproxy.core.audit.AuditEvent;
+import io.mtlsproxy.core.config.BackendCacheConfig;
+import io.mtlsproxy.core.config.BackendConfig;
 import io.mtlsproxy.core.config.CacheConfig;
 import io.mtlsproxy.core.config.RouteConfig;
+import io.mtlsproxy.core.config.SecretsConfig;
 import io.mtlsproxy.core.pki.IssuedCertificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +49,7 @@ class SecretCacheGatewayTest {
             """;
 
     @TempDir
-    java.nio.file.Path dir;
+    Path dir;
 
     private final TestPki pki = new TestPki();
     private final IssuedCertificate deviceA = pki.client("device-a");
@@ -105,6 +113,37 @@ class SecretCacheGatewayTest {
             assertThat(audit.get(audit.size() - 1).outcome()).isEqualTo(AuditEvent.Outcome.ERROR);
             assertThat(secrets.cacheStats().staleServes()).isEqualTo(21);
             assertThat(secrets.cacheStats().breakerRejections()).isPositive();
+        }
+    }
+
+    @Test
+    void fileBackendWhoseDirectoryDisappearsIsServedStaleThen503() throws Exception {
+        Path mounted = Files.createDirectories(dir.resolve("mounted"));
+        Files.writeString(mounted.resolve("db"), "db-password\n");
+        SecretsConfig config = new SecretsConfig(null, List.of(
+                new BackendConfig.Files("mounted", mounted, true,
+                        new BackendCacheConfig(TTL, REFRESH_AHEAD, null, STALE_IF_ERROR),
+                        TIMEOUT, null)), null);
+        ExecutorService io = Executors.newSingleThreadExecutor();
+        secrets = SecretBackends.fromConfig(config, Map.of(), io, time, time);
+        try (RunningGateway gateway = RunningGateway.start(dir, pki, ACCESS, secrets);
+                TlsClient client = gateway.connect(deviceA)) {
+            assertThat(client.get("/v1/secrets/db").status()).isEqualTo(200);
+
+            Files.delete(mounted.resolve("db"));
+            Files.delete(mounted); // the volume is gone: "unavailable", not "not found"
+            time.advance(TTL.plusSeconds(1));
+            TlsClient.Response stale = client.get("/v1/secrets/db");
+            assertThat(stale.status()).isEqualTo(200);
+            assertThat(stale.header("X-Secret-Stale")).isEqualTo("true");
+            assertThat(JSON.readTree(stale.body()).get("value").asText()).isEqualTo("db-password");
+
+            time.advance(STALE_IF_ERROR);
+            TlsClient.Response gone = client.get("/v1/secrets/db");
+            assertThat(gone.status()).isEqualTo(503);
+            assertError(gone, "backend_unavailable");
+        } finally {
+            io.shutdownNow();
         }
     }
 
@@ -230,7 +269,7 @@ class SecretCacheGatewayTest {
                 secrets:
                   backends:
                     - type: appsettings
-                """, java.util.Map.of("VAR_db", "db-password")); TlsClient client = gateway.connect(deviceA)) {
+                """, Map.of("VAR_db", "db-password")); TlsClient client = gateway.connect(deviceA)) {
             TlsClient.Response latest = client.get("/v1/secrets/db");
             String version = JSON.readTree(latest.body()).get("version").asText();
             assertThat(latest.header("ETag")).isEqualTo("\"" + version + "\"");
@@ -268,8 +307,8 @@ class SecretCacheGatewayTest {
 
     @Test
     void routesFromYamlReachTheConfiguredBackends() throws Exception {
-        java.nio.file.Path files = java.nio.file.Files.createDirectories(dir.resolve("mounted"));
-        java.nio.file.Files.writeString(files.resolve("db"), "from-file\n");
+        Path files = Files.createDirectories(dir.resolve("mounted"));
+        Files.writeString(files.resolve("db"), "from-file\n");
         try (RunningGateway gateway = RunningGateway.start(dir, pki, ACCESS + """
                 secrets:
                   backends:
@@ -282,7 +321,7 @@ class SecretCacheGatewayTest {
                     - prefix: k8s-
                       backend: mounted
                       stripPrefix: true
-                """, java.util.Map.of("VAR_db", "from-env")); TlsClient client = gateway.connect(deviceA)) {
+                """, Map.of("VAR_db", "from-env")); TlsClient client = gateway.connect(deviceA)) {
             JsonNode fromFile = JSON.readTree(client.get("/v1/secrets/k8s-db").body());
             JsonNode fromEnv = JSON.readTree(client.get("/v1/secrets/db").body());
 
@@ -309,8 +348,7 @@ class SecretCacheGatewayTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("condition not met within 10 s");
             }
-            Thread.onSpinWait();
-            Thread.yield();
+            LockSupport.parkNanos(1_000_000); // poll, leaving the cores to the gateway
         }
     }
 }

@@ -43,6 +43,16 @@ class SecretsValidatorTest {
     }
 
     @Test
+    void routesCanBeGivenAsEnvironmentOverrides() throws Exception {
+        GatewayConfig config = new ConfigFixture(dir).load(ConfigFixture.MINIMAL + TWO_BACKENDS, java.util.Map.of(
+                "MTLSPROXY_SECRETS__ROUTES__0__PREFIX", "kv-",
+                "MTLSPROXY_SECRETS__ROUTES__0__BACKEND", "vault",
+                "MTLSPROXY_SECRETS__ROUTES__0__STRIPPREFIX", "true"));
+
+        assertThat(config.secrets().routes()).containsExactly(RouteConfig.forPrefix("kv-", "vault", true));
+    }
+
+    @Test
     void noRoutesByDefault() throws Exception {
         assertThat(new ConfigFixture(dir).loadWith(TWO_BACKENDS).secrets().routes()).isEmpty();
     }

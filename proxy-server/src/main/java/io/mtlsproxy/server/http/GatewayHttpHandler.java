@@ -287,11 +287,13 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
 
     /** Every If-None-Match header joined into one list, or null when there is none. */
     private static String ifNoneMatch(HttpRequest request) {
-        List<String> values = request.headers().getAll(HttpHeaderNames.IF_NONE_MATCH);
-        if (values.isEmpty()) {
+        // get() first: most requests have none, and getAll() builds a list every time
+        String first = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+        if (first == null) {
             return null;
         }
-        return values.size() == 1 ? values.get(0) : String.join(",", values);
+        List<String> values = request.headers().getAll(HttpHeaderNames.IF_NONE_MATCH);
+        return values.size() == 1 ? first : String.join(",", values);
     }
 
     /** The origin's query parameter, matched case-insensitively as Azure Functions does. */
