@@ -18,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
  *   <li>Every returned future completes. A remote backend bounds each call with its own timeout
  *       and fails it with {@link SecretUnavailableException}: the cache shares one in-flight
  *       future among all callers of a name, so a future that never completes would stall that
- *       name for everyone.
+ *       name for everyone. (The cache also bounds every call with the backend's configured
+ *       {@code timeout} and fails it with {@link SecretTimeoutException}, but a backend's own,
+ *       tighter bound frees its connections and threads.)
  *   <li>No exception carries a secret value, in its message or its cause chain.
  * </ul>
  * Backends are thread-safe; caching, single-flight and retries are the cache's job, not theirs.

@@ -7,7 +7,7 @@ import java.util.Optional;
  * The backend could not answer now: down, timed out, throttled, overloaded, or the secret is
  * unreadable (a 503). Worth retrying, after {@link #retryAfter()} when the backend said so.
  */
-public final class SecretUnavailableException extends SecretBackendException {
+public class SecretUnavailableException extends SecretBackendException {
     private final String secretName;
     private final String backend;
     private final Duration retryAfter;
@@ -19,7 +19,14 @@ public final class SecretUnavailableException extends SecretBackendException {
      */
     public SecretUnavailableException(String secretName, String backend, String reason, Duration retryAfter,
             Throwable cause) {
-        super("backend '" + backend + "' cannot serve secret '" + secretName + "': " + reason, cause, true);
+        this(secretName, backend, reason, retryAfter, cause, true);
+    }
+
+    /** For outcomes the cache produces itself (timeouts, an open breaker), where a trace says nothing. */
+    protected SecretUnavailableException(String secretName, String backend, String reason, Duration retryAfter,
+            Throwable cause, boolean writableStackTrace) {
+        super("backend '" + backend + "' cannot serve secret '" + secretName + "': " + reason, cause,
+                writableStackTrace);
         this.secretName = secretName;
         this.backend = backend;
         this.retryAfter = retryAfter;

@@ -103,4 +103,20 @@ class RedactionTest {
         assertThat(e).isInstanceOf(InvalidSecretNameException.class);
         assertThat(printed(e)).doesNotContain(VALUE);
     }
+
+    @Test
+    void cachedAndStaleAnswersLeaveTheValueOut() {
+        SecretValue secret = SecretValue.withDerivedVersion("db-password", VALUE, "vault", "test");
+
+        assertThat(new CachedSecret(secret, true).toString()).contains("db-password", "stale=true")
+                .doesNotContain(VALUE);
+    }
+
+    @Test
+    void timeoutAndOpenBreakerLeaveTheValueOut() {
+        assertThat(printed(new SecretTimeoutException("db", "vault", Duration.ofSeconds(5))))
+                .contains("db", "vault", "5000 ms").doesNotContain(VALUE);
+        assertThat(printed(new CircuitOpenException("db", "vault", Duration.ofSeconds(20))))
+                .contains("circuit breaker open").doesNotContain(VALUE);
+    }
 }

@@ -1,6 +1,8 @@
 package io.mtlsproxy.server;
 
+import io.mtlsproxy.backends.SecretBackends;
 import io.mtlsproxy.core.audit.AuditEvent;
+import io.mtlsproxy.core.audit.AuditSink;
 import io.mtlsproxy.core.config.ConfigLoader;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.core.pki.IssuedCertificate;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
 
 /** A real gateway on 127.0.0.1 and a free port, configured from YAML the way operators configure it. */
 final class RunningGateway implements AutoCloseable {
@@ -44,6 +47,33 @@ final class RunningGateway implements AutoCloseable {
     /** @param entraChecks makes the Entra device check, e.g. one that asks a test's Graph fixture */
     static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env,
             CertificateChecks.EntraCheckFactory entraChecks) throws Exception {
+        GatewayConfig loaded = load(dir, pki, listenerLines, sections, env);
+        List<AuditEvent> audit = new ArrayList<>();
+        Gateway gateway = Gateway.start(loaded, env, sink(audit), entraChecks);
+        return new RunningGateway(pki, gateway, audit);
+    }
+
+    /**
+     * A gateway in front of backends the test built (controllable ones, on fake time); the YAML's
+     * secrets section is not used for them. The gateway closes them when it stops.
+     */
+    static RunningGateway start(Path dir, TestPki pki, String sections, SecretBackends secrets) throws Exception {
+        GatewayConfig loaded = load(dir, pki, "", sections, Map.of());
+        List<AuditEvent> audit = new ArrayList<>();
+        Gateway gateway = Gateway.start(loaded, secrets, Executors.newSingleThreadExecutor(), sink(audit));
+        return new RunningGateway(pki, gateway, audit);
+    }
+
+    private static AuditSink sink(List<AuditEvent> audit) {
+        return event -> {
+            synchronized (audit) {
+                audit.add(event);
+            }
+        };
+    }
+
+    private static GatewayConfig load(Path dir, TestPki pki, String listenerLines, String sections,
+            Map<String, String> env) throws Exception {
         pki.writeServerFiles(dir);
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
@@ -57,14 +87,7 @@ final class RunningGateway implements AutoCloseable {
                   privateKey: server.key
                   trustAnchors: [ca.pem]
                 """.formatted(listenerLines.strip()).replace("\n  \ntls:", "\ntls:") + sections);
-        GatewayConfig loaded = new ConfigLoader(env).load(config);
-        List<AuditEvent> audit = new ArrayList<>();
-        Gateway gateway = Gateway.start(loaded, env, event -> {
-            synchronized (audit) {
-                audit.add(event);
-            }
-        }, entraChecks);
-        return new RunningGateway(pki, gateway, audit);
+        return new ConfigLoader(env).load(config);
     }
 
     List<AuditEvent> auditEvents() {

@@ -11,12 +11,13 @@ import java.time.Instant;
  * @param subject the client certificate's subject DN, or "-" when there was none
  * @param sha256 the client certificate's SHA-256 thumbprint, or "-"
  * @param secretName the secret asked for
- * @param outcome allow, deny or error
+ * @param outcome allow, deny, error, or not_modified (a 304: the client's version is current)
  * @param reason the access rule that allowed, or the stable code of the refusal
  * @param backend the backend that served the secret, or "-"
  * @param version the version served, or "-"
  * @param status the HTTP status sent
  * @param latencyMicros time from request to response
+ * @param stale whether the value served was the last good one of a failing backend
  */
 public record AuditEvent(
         Instant time,
@@ -30,7 +31,16 @@ public record AuditEvent(
         String backend,
         String version,
         int status,
-        long latencyMicros) {
+        long latencyMicros,
+        boolean stale) {
 
-    public enum Outcome { ALLOW, DENY, ERROR }
+    /** An event for a fresh value (or none). */
+    public AuditEvent(Instant time, String requestId, String clientAddress, String subject, String sha256,
+            String secretName, Outcome outcome, String reason, String backend, String version, int status,
+            long latencyMicros) {
+        this(time, requestId, clientAddress, subject, sha256, secretName, outcome, reason, backend, version, status,
+                latencyMicros, false);
+    }
+
+    public enum Outcome { ALLOW, DENY, ERROR, NOT_MODIFIED }
 }

@@ -167,8 +167,8 @@ final class ConfigValidator {
     }
 
     private static void secrets(SecretsConfig s, List<String> problems) {
-        positive("secrets.cache.ttl", s.cache().ttl(), problems);
         atLeast("secrets.cache.maxEntries", s.cache().maxEntries(), 1, problems);
+        SecretsValidator.check(s, problems);
         if (s.backends().isEmpty()) {
             problems.add("secrets.backends: at least one backend is required");
         }

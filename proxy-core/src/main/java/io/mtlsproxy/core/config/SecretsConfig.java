@@ -10,10 +10,13 @@ import java.util.Objects;
  * @param cache the cache in front of every backend
  * @param backends the configured stores, each with a unique name; one {@code appsettings} backend
  *     ({@code VAR_<name>}, as the origin) when absent
- * @param defaultBackend the backend that serves every secret (routing by name arrives with the
- *     Azure backends); the first backend when absent
+ * @param defaultBackend the backend that serves every secret no route matches; the first backend
+ *     when absent
+ * @param routes which backend serves which secret names (see {@link RouteConfig}); none by
+ *     default, so the default backend serves everything
  */
-public record SecretsConfig(CacheConfig cache, List<BackendConfig> backends, String defaultBackend) {
+public record SecretsConfig(CacheConfig cache, List<BackendConfig> backends, String defaultBackend,
+        List<RouteConfig> routes) {
     public SecretsConfig {
         cache = Objects.requireNonNullElseGet(cache, CacheConfig::defaults);
         // absent backends mean the origin's VAR_* settings, also when only the cache is configured;
@@ -21,10 +24,16 @@ public record SecretsConfig(CacheConfig cache, List<BackendConfig> backends, Str
         backends = backends == null
                 ? List.of(new BackendConfig.AppSettings("appsettings", "VAR_", Map.of()))
                 : List.copyOf(backends);
+        routes = routes == null ? List.of() : List.copyOf(routes);
+    }
+
+    /** Without routes: the default backend serves every name. */
+    public SecretsConfig(CacheConfig cache, List<BackendConfig> backends, String defaultBackend) {
+        this(cache, backends, defaultBackend, null);
     }
 
     public static SecretsConfig defaults() {
-        return new SecretsConfig(null, null, null);
+        return new SecretsConfig(null, null, null, null);
     }
 
     /** The name of the backend that serves unrouted secrets. */

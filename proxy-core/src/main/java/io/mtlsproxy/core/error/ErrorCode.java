@@ -7,6 +7,7 @@ package io.mtlsproxy.core.error;
 public enum ErrorCode {
     BAD_REQUEST(400, "the request is malformed"),
     INVALID_SECRET_NAME(400, "the secret name is not valid"),
+    INVALID_SECRET_VERSION(400, "the version parameter is not valid"),
     MISSING_SECRET_NAME(400, "the SecretName parameter is required"),
     CLIENT_CERTIFICATE_REQUIRED(401, "a valid client certificate is required"),
     CERTIFICATE_REFUSED(401, "the client certificate is not accepted"),

@@ -123,7 +123,8 @@ public final class AsyncAuditLog implements AuditSink, AutoCloseable {
                 .append(" sha256=").append(e.sha256())
                 .append(" client=").append(e.clientAddress())
                 .append(" requestId=").append(e.requestId())
-                .append(" latencyUs=").append(e.latencyMicros());
+                .append(" latencyUs=").append(e.latencyMicros())
+                .append(" stale=").append(e.stale());
         return line.toString();
     }
 

@@ -66,7 +66,12 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request whose head and body have been read, waiting for its turn. */
-    private record Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage) {}
+    private record Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage,
+            String ifNoneMatch) {
+        Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage) {
+            this(context, method, uri, early, earlyMessage, null);
+        }
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -105,7 +110,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             queue(ctx, new Pending(closeAfter(context), request.method(), request.uri(), ErrorCode.BODY_TOO_LARGE, null));
             return;
         }
-        current = new Pending(context, request.method(), request.uri(), null, null);
+        current = new Pending(context, request.method(), request.uri(), null, null, ifNoneMatch(request));
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent content) {
@@ -224,13 +229,21 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             String name = decodeName(path.substring(SECRETS_PREFIX.length()));
-            whenRead(ctx, reader.read(identity, name), read -> {
-                reader.audit(context, identity, name, read);
-                if (read.isGranted()) {
-                    write(ctx, context, Responses.secret(ctx.alloc(), context, read.secret()));
-                } else {
+            String version = queryStart < 0 ? null : versionParameter(uri);
+            String ifNoneMatch = request.ifNoneMatch();
+            whenRead(ctx, reader.read(identity, name, version), read -> {
+                if (!read.isGranted()) {
+                    reader.audit(context, identity, name, read);
                     respondError(ctx, context, read.error(), null, read.retryAfter());
+                    return;
                 }
+                // access was granted before this point: a 304 never tells an outsider that a secret exists
+                String etag = EntityTags.of(read.secret().version());
+                boolean notModified = ifNoneMatch != null && EntityTags.matches(ifNoneMatch, etag);
+                reader.audit(context, identity, name, read, notModified);
+                write(ctx, context, notModified
+                        ? Responses.notModified(context, etag, read.stale())
+                        : Responses.secret(ctx.alloc(), context, read.secret(), etag, read.stale()));
             });
         } else {
             if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.POST.equals(request.method())) {
@@ -246,6 +259,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 reader.audit(context, identity, name, read);
                 FullHttpResponse response = Responses.object(ctx.alloc(), context, read.status(),
                         origin.answer(context, identity, device, name, read));
+                Responses.markStale(response, read.stale());
                 if (read.retryAfter() != null) {
                     response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, read.retryAfter().toSeconds()));
                 }
@@ -295,6 +309,35 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         } catch (IllegalArgumentException e) {
             return raw; // malformed escapes: the raw text contains '%', which the name check refuses
         }
+    }
+
+    /**
+     * The {@code version} query parameter of {@code /v1/secrets/{name}}, null when absent. A
+     * repeated or undecodable one becomes an empty version, which the reader refuses (400) like
+     * any other invalid version.
+     */
+    private static String versionParameter(String uri) {
+        List<String> values;
+        try {
+            values = new QueryStringDecoder(uri).parameters().get("version");
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+        if (values == null) {
+            return null;
+        }
+        return values.size() == 1 ? values.get(0) : "";
+    }
+
+    /** Every If-None-Match header joined into one list, or null when there is none. */
+    private static String ifNoneMatch(HttpRequest request) {
+        // get() first: most requests have none, and getAll() builds a list every time
+        String first = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+        if (first == null) {
+            return null;
+        }
+        List<String> values = request.headers().getAll(HttpHeaderNames.IF_NONE_MATCH);
+        return values.size() == 1 ? first : String.join(",", values);
     }
 
     /** The origin's query parameter, matched case-insensitively as Azure Functions does. */

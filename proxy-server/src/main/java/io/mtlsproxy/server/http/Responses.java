@@ -9,6 +9,7 @@ import io.mtlsproxy.core.error.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -28,10 +29,21 @@ final class Responses {
     private static final AsciiString NO_STORE = AsciiString.cached("no-store");
     private static final AsciiString X_CONTENT_TYPE_OPTIONS = AsciiString.cached("x-content-type-options");
     private static final AsciiString NOSNIFF = AsciiString.cached("nosniff");
+    static final AsciiString X_SECRET_STALE = AsciiString.cached("x-secret-stale");
+    private static final AsciiString TRUE = AsciiString.cached("true");
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper(JSON_FACTORY);
 
     private Responses() {}
+
+    /** {@code {"name","value","version","backend"}} with its {@code ETag}, marked when stale. */
+    static FullHttpResponse secret(ByteBufAllocator alloc, RequestContext request, SecretValue secret, String etag,
+            boolean stale) {
+        FullHttpResponse response = secret(alloc, request, secret);
+        response.headers().set(HttpHeaderNames.ETAG, etag);
+        markStale(response, stale);
+        return response;
+    }
 
     /** {@code {"name","value","version","backend"}}. */
     static FullHttpResponse secret(ByteBufAllocator alloc, RequestContext request, SecretValue secret) {
@@ -48,6 +60,29 @@ final class Responses {
             throw e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
         return response(HttpResponseStatus.OK, request, body);
+    }
+
+    /**
+     * {@code 304 Not Modified}: the client's {@code If-None-Match} names the current version. No
+     * body, the same {@code ETag} and cache headers as the 200 it stands for.
+     */
+    static FullHttpResponse notModified(RequestContext request, String etag, boolean stale) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
+                Unpooled.EMPTY_BUFFER);
+        HttpHeaders headers = response.headers();
+        headers.set(HttpHeaderNames.ETAG, etag);
+        headers.set(HttpHeaderNames.CACHE_CONTROL, NO_STORE);
+        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        headers.set(X_REQUEST_ID, request.requestId());
+        markStale(response, stale);
+        return response;
+    }
+
+    /** {@code X-Secret-Stale: true} on an answer served from the last good value of a failing backend. */
+    static void markStale(FullHttpResponse response, boolean stale) {
+        if (stale) {
+            response.headers().set(X_SECRET_STALE, TRUE);
+        }
     }
 
     /** {@code {"error":{"code","message","requestId"}}}. */

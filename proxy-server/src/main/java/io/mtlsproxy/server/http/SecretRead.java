@@ -11,19 +11,20 @@ import java.time.Duration;
  * @param error the refusal, or null when granted
  * @param reason the granting rule's name, or the refusal's internal reason (for audit, not clients)
  * @param retryAfter how long the client should wait before retrying a 503, or null
+ * @param stale whether the secret is the last good value of a backend that is failing now
  */
-record SecretRead(SecretValue secret, ErrorCode error, String reason, Duration retryAfter) {
+record SecretRead(SecretValue secret, ErrorCode error, String reason, Duration retryAfter, boolean stale) {
 
-    static SecretRead granted(SecretValue secret, String rule) {
-        return new SecretRead(secret, null, rule, null);
+    static SecretRead granted(SecretValue secret, String rule, boolean stale) {
+        return new SecretRead(secret, null, rule, null, stale);
     }
 
     static SecretRead refused(ErrorCode error, String reason) {
-        return new SecretRead(null, error, reason, null);
+        return new SecretRead(null, error, reason, null, false);
     }
 
     static SecretRead unavailable(ErrorCode error, String reason, Duration retryAfter) {
-        return new SecretRead(null, error, reason, retryAfter);
+        return new SecretRead(null, error, reason, retryAfter, false);
     }
 
     boolean isGranted() {

@@ -1,11 +1,14 @@
 package io.mtlsproxy.server.http;
 
+import io.mtlsproxy.backends.CachedSecret;
 import io.mtlsproxy.backends.InvalidSecretNameException;
 import io.mtlsproxy.backends.SecretDisabledException;
 import io.mtlsproxy.backends.SecretExpiredException;
 import io.mtlsproxy.backends.SecretNotYetValidException;
+import io.mtlsproxy.backends.InvalidSecretVersionException;
 import io.mtlsproxy.backends.SecretBackends;
 import io.mtlsproxy.backends.SecretNotFoundException;
+import io.mtlsproxy.backends.SecretTimeoutException;
 import io.mtlsproxy.backends.SecretUnavailableException;
 import io.mtlsproxy.backends.SecretValue;
 import io.mtlsproxy.core.audit.AuditEvent;
@@ -13,6 +16,7 @@ import io.mtlsproxy.core.audit.AuditSink;
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.core.secret.SecretNames;
+import io.mtlsproxy.core.secret.SecretVersions;
 import io.mtlsproxy.policy.AccessDecision;
 import io.mtlsproxy.policy.AccessRules;
 import java.time.Clock;
@@ -49,15 +53,30 @@ public final class SecretReader {
 
     /** Completes on whatever thread the backend completes on; callers hop back to their event loop. */
     CompletableFuture<SecretRead> read(ClientIdentity identity, String name) {
+        return read(identity, name, null);
+    }
+
+    /**
+     * @param version the version asked for ({@code ?version=}), or null for the latest; checked
+     *     before the access rules, like the name, so a bad one is a 400 whoever asks
+     */
+    CompletableFuture<SecretRead> read(ClientIdentity identity, String name, String version) {
         Optional<String> invalid = SecretNames.problem(name);
         if (invalid.isPresent()) {
             return CompletableFuture.completedFuture(SecretRead.refused(ErrorCode.INVALID_SECRET_NAME, invalid.get()));
+        }
+        if (version != null) {
+            Optional<String> badVersion = SecretVersions.problem(version);
+            if (badVersion.isPresent()) {
+                return CompletableFuture.completedFuture(
+                        SecretRead.refused(ErrorCode.INVALID_SECRET_VERSION, badVersion.get()));
+            }
         }
         AccessDecision access = accessRules.decide(identity, name);
         if (!access.allowed()) {
             return CompletableFuture.completedFuture(SecretRead.refused(ErrorCode.FORBIDDEN, access.reason()));
         }
-        CompletableFuture<SecretValue> fetch = secrets.resolve(name);
+        CompletableFuture<CachedSecret> fetch = secrets.lookup(name, version);
         if (fetch.isDone()) {
             // the cache-hit path: no timeout task, no extra stage
             return CompletableFuture.completedFuture(outcome(fetch, access.rule(), name));
@@ -65,16 +84,23 @@ public final class SecretReader {
         // the cache shares this future among all callers of the name: time out a copy, never the original
         return fetch.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((secret, failure) -> failure == null
-                        ? SecretRead.granted(secret, access.rule())
+                        ? granted(secret, access.rule(), name)
                         : refusal(failure, name));
     }
 
-    private SecretRead outcome(CompletableFuture<SecretValue> done, String rule, String name) {
+    private static SecretRead outcome(CompletableFuture<CachedSecret> done, String rule, String name) {
         try {
-            return SecretRead.granted(done.join(), rule);
+            return granted(done.join(), rule, name);
         } catch (CompletionException | java.util.concurrent.CancellationException e) {
             return refusal(e, name);
         }
+    }
+
+    private static SecretRead granted(CachedSecret secret, String rule, String name) {
+        if (secret.stale()) {
+            log.debug("serving stale secret={} backend={}", name, secret.value().backend());
+        }
+        return SecretRead.granted(secret.value(), rule, secret.stale());
     }
 
     private static SecretRead refusal(Throwable failure, String name) {
@@ -95,6 +121,13 @@ public final class SecretReader {
         if (cause instanceof InvalidSecretNameException) {
             return SecretRead.refused(ErrorCode.INVALID_SECRET_NAME, "invalid_name");
         }
+        if (cause instanceof InvalidSecretVersionException) {
+            return SecretRead.refused(ErrorCode.INVALID_SECRET_VERSION, "invalid_version");
+        }
+        if (cause instanceof SecretTimeoutException timedOut) {
+            log.warn("secret store timed out secret={} cause={}", name, timedOut.getMessage());
+            return SecretRead.unavailable(ErrorCode.BACKEND_TIMEOUT, "backend_timeout", Duration.ofSeconds(1));
+        }
         if (cause instanceof SecretUnavailableException unavailable) {
             log.warn("secret store unavailable secret={} cause={}", name, unavailable.getMessage());
             return SecretRead.unavailable(ErrorCode.BACKEND_UNAVAILABLE, "backend_unavailable",
@@ -111,7 +144,15 @@ public final class SecretReader {
     }
 
     void audit(RequestContext request, ClientIdentity identity, String name, SecretRead read) {
+        audit(request, identity, name, read, false);
+    }
+
+    /** @param notModified the read was answered with a 304: the client holds the current version */
+    void audit(RequestContext request, ClientIdentity identity, String name, SecretRead read, boolean notModified) {
         SecretValue secret = read.secret();
+        AuditEvent.Outcome outcome = notModified ? AuditEvent.Outcome.NOT_MODIFIED
+                : read.isGranted() ? AuditEvent.Outcome.ALLOW
+                : read.status() >= 500 ? AuditEvent.Outcome.ERROR : AuditEvent.Outcome.DENY;
         audit.record(new AuditEvent(
                 clock.instant(),
                 request.requestId(),
@@ -119,12 +160,12 @@ public final class SecretReader {
                 identity == null ? "-" : identity.subject().toString(),
                 identity == null ? "-" : identity.sha256(),
                 name,
-                read.isGranted() ? AuditEvent.Outcome.ALLOW
-                        : read.status() >= 500 ? AuditEvent.Outcome.ERROR : AuditEvent.Outcome.DENY,
+                outcome,
                 read.isGranted() ? read.reason() : read.error().code() + "/" + read.reason(),
                 secret == null ? "-" : secret.backend(),
                 secret == null ? "-" : secret.version(),
-                read.status(),
-                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos())));
+                notModified ? 304 : read.status(),
+                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos()),
+                read.stale()));
     }
 }

@@ -70,6 +70,16 @@ class AsyncAuditLogTest {
                 .contains("requestId=r-1");
     }
 
+    @Test
+    void lineMarksStaleServesAndNotModified() {
+        AuditEvent stale = new AuditEvent(Instant.parse("2026-11-23T10:15:30Z"), "r-2", "10.0.0.7:50000", "CN=kiosk-7",
+                "ab".repeat(32), "wifi-key", AuditEvent.Outcome.NOT_MODIFIED, "kiosks", "vault", "v1", 304, 42, true);
+
+        assertThat(AsyncAuditLog.format(stale, new AsyncAuditLog.Timestamps()))
+                .contains("outcome=not_modified secret=wifi-key status=304").endsWith(" stale=true");
+        assertThat(AsyncAuditLog.format(event("r-1"), new AsyncAuditLog.Timestamps())).endsWith(" stale=false");
+    }
+
     private static AuditEvent event(String requestId) {
         return new AuditEvent(Instant.parse("2026-11-23T10:15:30.123456Z"), requestId, "10.0.0.7:50000",
                 "CN=kiosk-7,O=Contoso \"HQ\"", "ab".repeat(32), "wifi-key", AuditEvent.Outcome.ALLOW, "kiosks", "files",
