@@ -57,14 +57,31 @@ final class RunningGateway implements AutoCloseable {
                   privateKey: server.key
                   trustAnchors: [ca.pem]
                 """.formatted(listenerLines.strip()).replace("\n  \ntls:", "\ntls:") + sections);
-        GatewayConfig loaded = new ConfigLoader(env).load(config);
+        ConfigLoader loader = new ConfigLoader(env);
+        GatewayConfig loaded = loader.load(config);
         List<AuditEvent> audit = new ArrayList<>();
-        Gateway gateway = Gateway.start(loaded, env, event -> {
+        // the config file is the reload source, as with `serve --config`
+        Gateway gateway = Gateway.start(ConfigSource.file(loader, config), loaded, env, event -> {
             synchronized (audit) {
                 audit.add(event);
             }
         }, entraChecks);
         return new RunningGateway(pki, gateway, audit);
+    }
+
+    /** Writes the config file as {@link #start} does, for a reload to read. */
+    static void rewriteConfig(Path dir, String listenerLines, String sections) throws java.io.IOException {
+        Files.writeString(dir.resolve("config.yaml"), """
+                listener:
+                  bind: 127.0.0.1
+                  port: 0
+                  shutdownGrace: 1s
+                  %s
+                tls:
+                  certificate: server.pem
+                  privateKey: server.key
+                  trustAnchors: [ca.pem]
+                """.formatted(listenerLines.strip()).replace("\n  \ntls:", "\ntls:") + sections);
     }
 
     List<AuditEvent> auditEvents() {

@@ -17,6 +17,8 @@ import java.time.Instant;
  * @param version the version served, or "-"
  * @param status the HTTP status sent
  * @param latencyMicros time from request to response
+ * @param stale whether the value served was a stale copy (served while its backend failed); false
+ *     until the cache serves stale values
  */
 public record AuditEvent(
         Instant time,
@@ -30,7 +32,8 @@ public record AuditEvent(
         String backend,
         String version,
         int status,
-        long latencyMicros) {
+        long latencyMicros,
+        boolean stale) {
 
     public enum Outcome { ALLOW, DENY, ERROR }
 }

@@ -112,6 +112,7 @@ public final class SecretReader {
                 secret == null ? "-" : secret.backend(),
                 secret == null ? "-" : secret.version(),
                 read.status(),
-                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos())));
+                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos()),
+                false)); // stale: the cache does not serve stale values yet
     }
 }
