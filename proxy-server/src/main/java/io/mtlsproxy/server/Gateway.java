@@ -318,7 +318,7 @@ public final class Gateway implements AutoCloseable {
         current.set(next);
         next.checks.start();
         old.retire(next);
-        scheduleDrain(old, next.config.reload().drainGrace());
+        scheduleDrain(old, started.reload().drainGrace());
         // the new revocation data (CRL files re-read, a new deny list) may revoke devices on open connections
         closeConnections(next.checks::isRevoked, "revoked");
         if (watcher != null) {

@@ -170,7 +170,11 @@ final class Generation {
 
     private void release() {
         if (references.decrementAndGet() == 0) {
-            cleanup.execute(this::close);
+            try {
+                cleanup.execute(this::close); // off the event loop: closing backends may wait on their clients
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                close();
+            }
         }
     }
 

@@ -301,6 +301,23 @@ class HotReloadTest {
     }
 
     @Test
+    void connectionsStillOpenOnARetiredGenerationAreClosedAfterTheDrainGrace() throws Exception {
+        String sections = GRANT_WIFI + "reload: {drainGrace: 200ms}\n";
+        try (RunningGateway gateway = start(sections); TlsClient open = gateway.connect(device)) {
+            assertThat(open.get("/v1/secrets/wifi-key").status()).isEqualTo(200);
+
+            RunningGateway.rewriteConfig(dir, "", GRANT_BOTH + "reload: {drainGrace: 200ms}\n");
+            assertThat(gateway.gateway.reload().ok()).isTrue();
+
+            // blocks until the server closes it (bounded by the client's read timeout)
+            assertThat(open.closedByServer()).isTrue();
+            try (TlsClient fresh = gateway.connect(device)) {
+                assertThat(fresh.get("/v1/secrets/admin-pw").status()).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
     void environmentConfigurationReloadsTheFilesItNames() throws Exception {
         pki.writeServerFiles(dir);
         Map<String, String> env = Map.of(
