@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Generation {
     private static final Logger log = LoggerFactory.getLogger(Generation.class);
+    /** Sections read once at start-up (the audit writer, the reload machinery itself). */
+    static final Set<String> RESTART_ONLY_SECTIONS = Set.of("audit", "reload");
 
     /** What every generation is built with; owned by the gateway, not by one generation. */
     record Parts(AuditSink audit, Clock clock, HandshakeFailureLog handshakeFailures,
@@ -199,6 +201,9 @@ final class Generation {
     List<String> changesFrom(Generation previous) {
         List<String> changes = new ArrayList<>();
         for (RecordComponent section : GatewayConfig.class.getRecordComponents()) {
+            if (RESTART_ONLY_SECTIONS.contains(section.getName())) {
+                continue; // not applied by a reload: reported as needing a restart instead
+            }
             try {
                 Object before = section.getAccessor().invoke(previous.config);
                 Object after = section.getAccessor().invoke(config);
