@@ -25,7 +25,7 @@ class KeyVaultBackendsConfigTest {
 
     @TempDir
     Path dir;
-    final FakeTicker ticker = new FakeTicker();
+    final FakeTime ticker = new FakeTime();
 
     private static SecretsConfig secrets(BackendConfig backend) {
         return new SecretsConfig(null, List.of(backend), null);

@@ -3,23 +3,12 @@ package io.mtlsproxy.server;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.mtlsproxy.backends.SecretBackends;
 import io.mtlsproxy.core.audit.AuditSink;
-import io.mtlsproxy.core.config.AccessRuleConfig;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.core.config.ListenerConfig;
-import io.mtlsproxy.core.config.PolicyConfig;
 import io.mtlsproxy.core.identity.ClientIdentity;
-import io.mtlsproxy.core.pki.KeyMaterial;
-import io.mtlsproxy.policy.AccessRules;
-import io.mtlsproxy.policy.ClientAuthenticator;
-import io.mtlsproxy.policy.ClientCertificatePolicy;
-import io.mtlsproxy.policy.TrustMaterial;
 import io.mtlsproxy.server.http.ActiveRequests;
-import io.mtlsproxy.server.http.HttpSettings;
-import io.mtlsproxy.server.http.SecretReader;
-import io.mtlsproxy.server.tls.AsyncAdmission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
-import io.mtlsproxy.server.tls.ServerTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -34,7 +23,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -43,17 +31,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The composition root: builds policy, access rules, backends and the one SslContext from a
- * validated configuration, binds the device listener, and drains it on stop.
+ * The composition root: builds a {@link Generation} (policy, access rules, backends, the
+ * SslContext) from a validated configuration, binds the device listener, swaps in a new
+ * generation on reload, and drains the listener on stop.
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
@@ -64,53 +62,79 @@ public final class Gateway implements AutoCloseable {
      */
     private static final java.util.logging.Logger CAFFEINE_ASYNC_LOG = quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
 
-    private final GatewayConfig config;
+    private final ConfigSource source;
+    private final Generation.Parts parts;
+    private final AtomicReference<Generation> current;
+    /** Every generation not yet released: the current one and those still serving connections opened on them. */
+    private final Set<Generation> live = ConcurrentHashMap.newKeySet();
+    private final ListenerConfig running;
+    private final GatewayConfig started;
     private final EventLoopGroup group;
     private final Channel serverChannel;
     private final ChannelGroup connections;
     private final ActiveRequests active;
-    private final SecretBackends secrets;
     private final ExecutorService secretIo;
     private final HandshakeFailureLog handshakeFailures;
-    private final CertificateChecks checks;
+    /** Reloads run here one at a time, off the event loops; also the debounce timer and generation clean-up. */
+    private final ScheduledExecutorService reloader;
+    private final FileWatcher watcher;
+    private final LongAdder reloads = new LongAdder();
+    private final LongAdder reloadFailures = new LongAdder();
+    private final List<Consumer<ReloadResult>> reloadListeners = new CopyOnWriteArrayList<>();
+    private long generations;
     private volatile boolean stopped;
 
-    private Gateway(GatewayConfig config, EventLoopGroup group, Channel serverChannel, ChannelGroup connections,
-            ActiveRequests active, SecretBackends secrets, ExecutorService secretIo, HandshakeFailureLog handshakeFailures,
-            CertificateChecks checks) {
-        this.handshakeFailures = handshakeFailures;
-        this.checks = checks;
-        this.config = config;
+    private Gateway(ConfigSource source, Generation.Parts parts, AtomicReference<Generation> current, EventLoopGroup group,
+            Channel serverChannel, ChannelGroup connections, ActiveRequests active, ExecutorService secretIo,
+            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader) {
+        this.source = source;
+        this.parts = parts;
+        this.current = current;
+        this.started = current.get().config;
+        this.running = started.listener();
         this.group = group;
         this.serverChannel = serverChannel;
         this.connections = connections;
         this.active = active;
-        this.secrets = secrets;
         this.secretIo = secretIo;
+        this.handshakeFailures = handshakeFailures;
+        this.reloader = reloader;
+        this.generations = current.get().number;
+        this.watcher = startWatcher(started);
     }
 
     /** Builds everything and binds the listener; nothing is left running when it throws. */
     public static Gateway start(GatewayConfig config, Map<String, String> environment, AuditSink audit)
             throws ConfigException, InterruptedException {
-        return start(config, environment, audit, CertificateChecks.EntraCheckFactory.FROM_CONFIG);
+        return start(ConfigSource.fixed(config), config, environment, audit, CertificateChecks.EntraCheckFactory.FROM_CONFIG);
+    }
+
+    /**
+     * As {@link #start(GatewayConfig, Map, AuditSink)}, with {@code config} as loaded from
+     * {@code source}: a reload loads it from there again.
+     */
+    public static Gateway start(ConfigSource source, GatewayConfig config, Map<String, String> environment, AuditSink audit)
+            throws ConfigException, InterruptedException {
+        return start(source, config, environment, audit, CertificateChecks.EntraCheckFactory.FROM_CONFIG);
     }
 
     static Gateway start(GatewayConfig config, Map<String, String> environment, AuditSink audit,
             CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
+        return start(ConfigSource.fixed(config), config, environment, audit, entraChecks);
+    }
+
+    static Gateway start(ConfigSource source, GatewayConfig config, Map<String, String> environment, AuditSink audit,
+            CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
         ExecutorService secretIo = Executors.newFixedThreadPool(4, daemonThreads("secret-io"));
-        SecretBackends secrets;
-        try {
-            secrets = SecretBackends.fromConfig(config.secrets(), environment, secretIo, Ticker.systemTicker());
-        } catch (ConfigException | RuntimeException e) {
-            secretIo.shutdownNow();
-            throw e;
-        }
-        return start(config, secrets, secretIo, audit, entraChecks);
+        Map<String, String> env = Map.copyOf(environment);
+        Generation.BackendFactory backends = secrets -> SecretBackends.fromConfig(secrets, env, secretIo, Ticker.systemTicker());
+        return start(source, config, backends, secretIo, audit, entraChecks);
     }
 
     /**
      * As {@link #start(GatewayConfig, Map, AuditSink)} with backends built by the caller; the
-     * gateway owns them (and their executor) from here on and closes them on stop.
+     * gateway owns them (and their executor) from here on and closes them on stop. A reload that
+     * changes the secrets section builds new ones from the process environment.
      */
     static Gateway start(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit)
             throws ConfigException, InterruptedException {
@@ -120,51 +144,47 @@ public final class Gateway implements AutoCloseable {
     /** As above, with the Entra device check made by {@code entraChecks} (tests point it at their own Graph). */
     static Gateway start(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
             CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
+        AtomicBoolean first = new AtomicBoolean(true);
+        Generation.BackendFactory backends = section -> first.getAndSet(false) ? secrets
+                : SecretBackends.fromConfig(section, System.getenv(), secretIo, Ticker.systemTicker());
         try {
-            return build(config, secrets, secretIo, audit, entraChecks);
+            return start(ConfigSource.fixed(config), config, backends, secretIo, audit, entraChecks);
+        } finally {
+            if (first.get()) {
+                secrets.close(); // never handed to a generation
+            }
+        }
+    }
+
+    private static Gateway start(ConfigSource source, GatewayConfig config, Generation.BackendFactory backends,
+            ExecutorService secretIo, AuditSink audit, CertificateChecks.EntraCheckFactory entraChecks)
+            throws ConfigException, InterruptedException {
+        ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(daemonThreads("reload"));
+        HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
+        Generation.Parts parts = new Generation.Parts(audit, Clock.systemUTC(), handshakeFailures, entraChecks, backends,
+                config.listener().tlsProvider(), reloader);
+        Generation first;
+        try {
+            first = Generation.build(1, config, null, parts);
+        } catch (ConfigException | RuntimeException e) {
+            reloader.shutdownNow();
+            secretIo.shutdownNow();
+            throw e;
+        }
+        try {
+            return bind(source, parts, first, secretIo, handshakeFailures, reloader);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
-            secrets.close();
+            first.close();
+            reloader.shutdownNow();
             secretIo.shutdownNow();
             throw e;
         }
     }
 
-    private static Gateway build(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
-            CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
-        Clock clock = Clock.systemUTC();
-        PolicyConfig policyConfig = config.policy();
-        TrustMaterial trust = TrustMaterial.load(config.tls(), policyConfig);
-        CertificateChecks checks = CertificateChecks.build(config, trust, clock, entraChecks);
-        try {
-            return bind(config, secrets, secretIo, audit, clock, trust, checks);
-        } catch (ConfigException | InterruptedException | RuntimeException e) {
-            checks.close();
-            throw e;
-        }
-    }
-
-    private static Gateway bind(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
-            Clock clock, TrustMaterial trust, CertificateChecks checks) throws ConfigException, InterruptedException {
-        PolicyConfig policyConfig = config.policy();
-        ClientCertificatePolicy policy = checks.policy();
-        ClientAuthenticator authenticator = new ClientAuthenticator(policy, policyConfig, Ticker.systemTicker(), clock);
-        AccessRules accessRules = AccessRules.fromConfig(config.access());
-        warnAboutBroadGrants(config);
-        KeyMaterial serverKey = ServerTls.loadKeyMaterial(config.tls());
-        SslContext sslContext = ServerTls.build(config.tls(), config.listener().tlsProvider(), config.listener().mode(),
-                serverKey, authenticator, trust.acceptedIssuers());
-        HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
-        AsyncAdmission asyncChecks = new AsyncAdmission(checks.asyncChecks(), config.listener().mode(), clock,
-                policyConfig.clockSkew(), handshakeFailures);
-
-        SecretReader reader = new SecretReader(accessRules, secrets, audit, clock, config.listener().requestTimeout());
-        HttpSettings http = HttpSettings.of(config.listener().maxBodySize(),
-                config.origin().enabled() ? config.origin().path() : null, clock, validationMethods(config),
-                policyConfig.chainValidation(), defaultBackendType(config),
-                checks.routeGuard(config.apiRoute(), config.listener().mode(), clock, policyConfig.clockSkew(), handshakeFailures),
-                checks.routeGuard(config.originRoute(), config.listener().mode(), clock, policyConfig.clockSkew(), handshakeFailures));
-
-        ListenerConfig listener = config.listener();
+    private static Gateway bind(ConfigSource source, Generation.Parts parts, Generation first, ExecutorService secretIo,
+            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader)
+            throws ConfigException, InterruptedException {
+        ListenerConfig listener = first.config.listener();
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         // one event loop per core (Netty's default is two): TLS work is CPU-bound, extra loops only switch
@@ -173,6 +193,7 @@ public final class Gateway implements AutoCloseable {
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ChannelGroup connections = new DefaultChannelGroup("device-connections", GlobalEventExecutor.INSTANCE);
         ActiveRequests active = new ActiveRequests();
+        AtomicReference<Generation> current = new AtomicReference<>(first);
         try {
             Channel serverChannel = new ServerBootstrap()
                     .group(group)
@@ -180,21 +201,18 @@ public final class Gateway implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new DeviceChannelInitializer(sslContext, listener, authenticator, handshakeFailures,
-                            asyncChecks, http, reader, active, connections))
+                    .childHandler(new DeviceChannelInitializer(current, handshakeFailures, active, connections))
                     .bind(listener.bind(), listener.port())
                     .sync()
                     .channel();
-            Gateway gateway = new Gateway(config, group, serverChannel, connections, active, secrets, secretIo,
-                    handshakeFailures, checks);
-            checks.onRevocationChange(() -> {
-                // new revocation data: forget validated chains, and drop live connections now revoked
-                authenticator.invalidateAll();
-                gateway.closeConnections(checks::isRevoked, "revoked");
-            });
-            checks.start();
+            Gateway gateway = new Gateway(source, parts, current, group, serverChannel, connections, active, secretIo,
+                    handshakeFailures, reloader);
+            gateway.live.add(first);
+            gateway.onRevocationChange(first);
+            first.checks.start();
             log.info("mtls-proxy listening on {}:{} ({} transport, {} backends, {} access rules)", listener.bind(),
-                    gateway.port(), epoll ? "epoll" : "nio", config.secrets().backends().size(), config.access().rules().size());
+                    gateway.port(), epoll ? "epoll" : "nio", first.config.secrets().backends().size(),
+                    first.config.access().rules().size());
             return gateway;
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -206,13 +224,171 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** New revocation data: forget validated chains, and drop live connections (of any generation) now revoked. */
+    private void onRevocationChange(Generation generation) {
+        generation.checks.onRevocationChange(() -> {
+            if (current.get() == generation) { // a retired generation's refreshes decide nothing any more
+                generation.authenticator.invalidateAll();
+                closeConnections(generation.checks::isRevoked, "revoked");
+            }
+        });
+    }
+
+    private FileWatcher startWatcher(GatewayConfig config) {
+        if (!config.reload().watchFiles()) {
+            return null;
+        }
+        try {
+            FileWatcher fileWatcher = new FileWatcher(config.reload().debounce(), reloader, () -> reloadAsync("file change"));
+            fileWatcher.watch(WatchedFiles.of(config, source.file()));
+            return fileWatcher;
+        } catch (java.io.IOException e) {
+            log.warn("reload: cannot watch files for changes ({}); reload with SIGHUP or the admin listener", e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Reloads the configuration and every file it names, and blocks until done. Call it off the
+     * event loops (the admin listener should use {@link #reloadAsync}).
+     */
+    public ReloadResult reload() {
+        return reloadAsync("admin").join();
+    }
+
+    /**
+     * Reloads on the gateway's reload thread: loads and validates the configuration, builds a
+     * whole new generation (trust, checks, authenticator, access rules, SslContext, backends), and
+     * only when all of it builds, swaps it in for new connections. Open connections keep the
+     * generation they were opened with. A failure keeps the last good configuration. Reloads
+     * asked for while one runs run after it, in order.
+     *
+     * @param trigger what asked for it, for the log line and the result
+     */
+    public CompletableFuture<ReloadResult> reloadAsync(String trigger) {
+        CompletableFuture<ReloadResult> result = new CompletableFuture<>();
+        try {
+            reloader.execute(() -> {
+                ReloadResult done = stopped ? ReloadResult.failed(trigger, current.get().number, List.of("the gateway is stopping"))
+                        : reloadNow(trigger);
+                for (Consumer<ReloadResult> listener : reloadListeners) {
+                    listener.accept(done);
+                }
+                result.complete(done);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            result.complete(ReloadResult.failed(trigger, current.get().number, List.of("the gateway is stopping")));
+        }
+        return result;
+    }
+
+    /** Runs {@code listener} after each reload (on the reload thread), e.g. to count or expose it. */
+    public void onReload(Consumer<ReloadResult> listener) {
+        reloadListeners.add(listener);
+    }
+
+    /** Successful reloads since start. */
+    public long reloads() {
+        return reloads.sum();
+    }
+
+    /** Failed reloads since start: the configuration they read was broken, the last good one stayed. */
+    public long reloadFailures() {
+        return reloadFailures.sum();
+    }
+
+    private ReloadResult reloadNow(String trigger) {
+        Generation old = current.get();
+        Generation next;
+        try {
+            GatewayConfig config = source.load();
+            next = Generation.build(generations + 1, config, old, parts);
+        } catch (ConfigException e) {
+            return failed(trigger, old, e.problems());
+        } catch (RuntimeException e) {
+            log.debug("reload failure", e);
+            return failed(trigger, old, List.of(e.getClass().getSimpleName() + ": " + e.getMessage()));
+        }
+        generations = next.number;
+        live.removeIf(Generation::isClosed);
+        List<String> changes = next.changesFrom(old);
+        List<String> needsRestart = needsRestart(next.config);
+        live.add(next);
+        onRevocationChange(next);
+        current.set(next);
+        next.checks.start();
+        old.retire(next);
+        scheduleDrain(old, started.reload().drainGrace());
+        // the new revocation data (CRL files re-read, a new deny list) may revoke devices on open connections
+        closeConnections(next.checks::isRevoked, "revoked");
+        if (watcher != null) {
+            watcher.watch(WatchedFiles.of(next.config, source.file()));
+        }
+        reloads.increment();
+        log.info("reload ok trigger={} generation={} changed: {}", trigger, next.number,
+                changes.isEmpty() ? "nothing (files re-read)" : String.join(", ", changes));
+        if (!needsRestart.isEmpty()) {
+            log.warn("reload: these settings changed but apply only after a restart (the running values stay): {}",
+                    String.join("; ", needsRestart));
+        }
+        return ReloadResult.applied(trigger, next.number, changes, needsRestart);
+    }
+
+    private ReloadResult failed(String trigger, Generation kept, List<String> problems) {
+        reloadFailures.increment();
+        log.warn("reload failed trigger={}, keeping generation {}: {}", trigger, kept.number, String.join("; ", problems));
+        return ReloadResult.failed(trigger, kept.number, problems);
+    }
+
+    /** Listener settings that would need a new socket or event loops, and the sections read once at start-up. */
+    private List<String> needsRestart(GatewayConfig next) {
+        List<String> restart = new ArrayList<>();
+        ListenerConfig l = next.listener();
+        differs("listener.bind", running.bind(), l.bind(), restart);
+        differs("listener.port", running.port(), l.port(), restart);
+        differs("listener.ioThreads", running.ioThreads(), l.ioThreads(), restart);
+        differs("listener.tlsProvider", running.tlsProvider(), l.tlsProvider(), restart);
+        differs("audit", started.audit(), next.audit(), restart);
+        differs("reload", started.reload(), next.reload(), restart);
+        return restart;
+    }
+
+    private static void differs(String setting, Object before, Object after, List<String> restart) {
+        if (!before.equals(after)) {
+            restart.add(setting + " (running: " + before + ", new: " + after + ")");
+        }
+    }
+
+    /** After the grace, connections still open on a retired generation are closed, and it is released. */
+    private void scheduleDrain(Generation old, Duration grace) {
+        try {
+            reloader.schedule(() -> {
+                if (!old.isClosed() && !old.channels().isEmpty()) {
+                    log.info("closing {} connections still open on configuration generation {} after reload.drainGrace {}",
+                            old.channels().size(), old.number, grace);
+                    for (Channel channel : old.channels()) {
+                        channel.close();
+                    }
+                }
+            }, grace.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // stopping: every connection closes anyway
+        }
+    }
+
     /** The bound port (useful when the config asked for port 0). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
+    /** The configuration new connections get: the last one loaded successfully. */
     public GatewayConfig config() {
-        return config;
+        return current.get().config;
+    }
+
+    /** The number of the configuration generation new connections get: 1 at start, one more per successful reload. */
+    public long generation() {
+        return current.get().number;
     }
 
     /**
@@ -249,6 +425,9 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         stopped = true;
+        if (watcher != null) {
+            watcher.close();
+        }
         serverChannel.close().syncUninterruptibly();
         active.drain();
         long deadline = System.nanoTime() + grace.toNanos();
@@ -263,8 +442,10 @@ public final class Gateway implements AutoCloseable {
         int unfinished = active.inFlight();
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        checks.close();
-        secrets.close();
+        reloader.shutdownNow();
+        for (Generation generation : live) {
+            generation.close();
+        }
         secretIo.shutdownNow();
         if (unfinished > 0) {
             log.warn("stopped with {} requests unfinished after the {} grace period", unfinished, grace);
@@ -275,41 +456,7 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
-        stop(config.listener().shutdownGrace());
-    }
-
-    /** The origin's method names, for its Diagnostics.ValidationMethod. */
-    static String validationMethods(GatewayConfig config) {
-        PolicyConfig policy = config.policy();
-        List<String> methods = new ArrayList<>(3);
-        if (config.listenerPolicyUsesEntra() || config.usesEntra(config.origin().policy())) {
-            methods.add("EntraDeviceCert");
-        }
-        if (policy.chainValidation()) {
-            methods.add("CertChainValidation");
-        }
-        if (!policy.allowedThumbprints().isEmpty()) {
-            methods.add("TrustedThumbprints");
-        }
-        return String.join("+", methods);
-    }
-
-    private static String defaultBackendType(GatewayConfig config) {
-        String name = config.secrets().effectiveDefaultBackend();
-        return config.secrets().backends().stream().filter(b -> b.name().equals(name)).findFirst()
-                .map(b -> b.type()).orElse("none");
-    }
-
-    private static void warnAboutBroadGrants(GatewayConfig config) {
-        for (AccessRuleConfig rule : config.access().rules()) {
-            if (rule.match() != null && rule.match().anyAuthenticated() && rule.secrets().contains("*")) {
-                log.warn("access rule '{}' lets every authenticated device read every secret (the origin's behaviour); "
-                        + "scope it with access.rules in a YAML config", rule.name());
-            }
-        }
-        if (config.access().rules().isEmpty()) {
-            log.warn("no access rules: every secret read will be refused (deny by default)");
-        }
+        stop(config().listener().shutdownGrace());
     }
 
     private static java.util.logging.Logger quiet(String name) {

@@ -86,7 +86,7 @@ class RevocationGatewayTest {
         }
     }
 
-    private static void writeCrl(Path file, IssuedCertificate issuer, BigInteger revokedSerial) throws Exception {
+    static void writeCrl(Path file, IssuedCertificate issuer, BigInteger revokedSerial) throws Exception {
         Instant now = Instant.now();
         X509v2CRLBuilder builder = new JcaX509v2CRLBuilder(issuer.certificate().getSubjectX500Principal(),
                 Date.from(now.minus(Duration.ofMinutes(5))));

@@ -49,7 +49,9 @@ final class RunningGateway implements AutoCloseable {
             CertificateChecks.EntraCheckFactory entraChecks) throws Exception {
         GatewayConfig loaded = load(dir, pki, listenerLines, sections, env);
         List<AuditEvent> audit = new ArrayList<>();
-        Gateway gateway = Gateway.start(loaded, env, sink(audit), entraChecks);
+        // the config file is the reload source, as with `serve --config`
+        Gateway gateway = Gateway.start(ConfigSource.file(new ConfigLoader(env), dir.resolve("config.yaml")), loaded, env,
+                sink(audit), entraChecks);
         return new RunningGateway(pki, gateway, audit);
     }
 
@@ -75,8 +77,13 @@ final class RunningGateway implements AutoCloseable {
     private static GatewayConfig load(Path dir, TestPki pki, String listenerLines, String sections,
             Map<String, String> env) throws Exception {
         pki.writeServerFiles(dir);
-        Path config = dir.resolve("config.yaml");
-        Files.writeString(config, """
+        rewriteConfig(dir, listenerLines, sections);
+        return new ConfigLoader(env).load(dir.resolve("config.yaml"));
+    }
+
+    /** Writes the config file as {@link #start} does, for a reload to read. */
+    static void rewriteConfig(Path dir, String listenerLines, String sections) throws java.io.IOException {
+        Files.writeString(dir.resolve("config.yaml"), """
                 listener:
                   bind: 127.0.0.1
                   port: 0
@@ -87,7 +94,6 @@ final class RunningGateway implements AutoCloseable {
                   privateKey: server.key
                   trustAnchors: [ca.pem]
                 """.formatted(listenerLines.strip()).replace("\n  \ntls:", "\ntls:") + sections);
-        return new ConfigLoader(env).load(config);
     }
 
     List<AuditEvent> auditEvents() {

@@ -68,8 +68,22 @@ final class TlsClient implements AutoCloseable {
     }
 
     void send(String rawRequest) throws IOException {
-        out.write(rawRequest.getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
+        try {
+            out.write(rawRequest.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        } catch (java.net.SocketException closed) {
+            // TLS 1.3: a refused client learns of it after its handshake; when the server's alert and
+            // close beat the request, the write fails, but the alert is waiting to be read
+            try {
+                in.read();
+            } catch (javax.net.ssl.SSLException alert) {
+                alert.addSuppressed(closed);
+                throw alert;
+            } catch (IOException ignored) {
+                // no alert to report: the write's failure is the answer
+            }
+            throw closed;
+        }
     }
 
     /** Reads one response with a Content-Length body. */

@@ -26,6 +26,8 @@ final class ConfigValidator {
         if (config.origin().enabled() && !config.origin().path().startsWith("/")) {
             problems.add("origin.path: must start with '/'");
         }
+        audit(config.audit(), problems);
+        reload(config.reload(), problems);
         return problems;
     }
 
@@ -33,6 +35,19 @@ final class ConfigValidator {
         if (name != null && !config.policies().containsKey(name)) {
             problems.add(setting + ": no policy named '" + name + "' under policies (known: "
                     + new java.util.TreeSet<>(config.policies().keySet()) + ")");
+        }
+    }
+
+    private static void audit(AuditConfig a, List<String> problems) {
+        if (a.file() != null && java.nio.file.Files.isDirectory(a.file())) {
+            problems.add("audit.file: " + a.file() + " is a directory; name the audit file");
+        }
+    }
+
+    private static void reload(ReloadConfig r, List<String> problems) {
+        positive("reload.debounce", r.debounce(), problems);
+        if (r.drainGrace().isNegative()) {
+            problems.add("reload.drainGrace: must not be negative");
         }
     }
 

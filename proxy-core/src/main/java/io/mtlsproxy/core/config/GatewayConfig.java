@@ -21,7 +21,9 @@ public record GatewayConfig(
         AccessConfig access,
         SecretsConfig secrets,
         ApiConfig api,
-        OriginConfig origin) {
+        OriginConfig origin,
+        AuditConfig audit,
+        ReloadConfig reload) {
 
     public GatewayConfig {
         listener = Objects.requireNonNullElseGet(listener, ListenerConfig::defaults);
@@ -34,6 +36,8 @@ public record GatewayConfig(
         secrets = Objects.requireNonNullElseGet(secrets, SecretsConfig::defaults);
         api = Objects.requireNonNullElseGet(api, ApiConfig::defaults);
         origin = Objects.requireNonNullElseGet(origin, OriginConfig::defaults);
+        audit = Objects.requireNonNullElseGet(audit, AuditConfig::defaults);
+        reload = Objects.requireNonNullElseGet(reload, ReloadConfig::defaults);
     }
 
     /** The route name of {@code /v1/secrets}. */

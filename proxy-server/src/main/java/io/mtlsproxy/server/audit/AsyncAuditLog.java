@@ -2,6 +2,9 @@ package io.mtlsproxy.server.audit;
 
 import io.mtlsproxy.core.audit.AuditEvent;
 import io.mtlsproxy.core.audit.AuditSink;
+import io.mtlsproxy.core.config.AuditConfig;
+import io.mtlsproxy.core.config.ConfigException;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -18,7 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Audit lines on the {@code mtls_proxy.audit} logger, written off the event loops.
+ * Audit records, written off the event loops: lines on the {@code mtls_proxy.audit} logger and/or
+ * hash-chained JSON lines in the audit file ({@code audit.file}, see {@link AuditFile}).
  *
  * <p>An event loop only queues the event; one writer thread formats it and hands the lines to
  * the logger in batches, one logging call (so one write) per batch. The writer sleeps a
@@ -30,19 +34,36 @@ import org.slf4j.LoggerFactory;
 public final class AsyncAuditLog implements AuditSink, AutoCloseable {
     private static final Logger audit = LoggerFactory.getLogger("mtls_proxy.audit");
     private static final int MAX_BATCH = 512;
-    private static final AuditEvent END = new AuditEvent(null, null, null, null, null, null, null, null, null, null, 0, 0);
+    private static final AuditEvent END = new AuditEvent(null, null, null, null, null, null, null, null, null, null, 0, 0,
+            false);
+    private static final Logger log = LoggerFactory.getLogger(AsyncAuditLog.class);
 
     private static final long BATCH_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final BlockingQueue<AuditEvent> queue;
     private final Thread writer;
     private final AtomicBoolean writerAsleep = new AtomicBoolean();
+    private final AuditFile file;
+    private final boolean logLines;
 
+    /** Lines on the logger only. */
     public AsyncAuditLog(int capacity) {
+        this(capacity, null, true);
+    }
+
+    private AsyncAuditLog(int capacity, AuditFile file, boolean logLines) {
+        this.file = file;
+        this.logLines = logLines;
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.writer = new Thread(this::writeLoop, "audit-writer");
         writer.setDaemon(true);
         writer.start();
+    }
+
+    /** As {@code audit} configures it: the file (chain continued from its last line) and/or the logger. */
+    public static AsyncAuditLog open(AuditConfig audit, int capacity) throws ConfigException {
+        AuditFile file = audit.file() == null ? null : AuditFile.open(audit);
+        return new AsyncAuditLog(capacity, file, audit.logLines());
     }
 
     @Override
@@ -71,11 +92,19 @@ public final class AsyncAuditLog implements AuditSink, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (file != null && !writer.isAlive()) {
+            try {
+                file.close();
+            } catch (IOException e) {
+                log.warn("audit file {} did not close cleanly: {}", file.path(), e.toString());
+            }
+        }
     }
 
     private void writeLoop() {
         Timestamps timestamps = new Timestamps();
         List<AuditEvent> batch = new ArrayList<>(MAX_BATCH);
+        List<AuditEvent> records = new ArrayList<>(MAX_BATCH);
         StringBuilder lines = new StringBuilder(MAX_BATCH * 320);
         boolean end = false;
         while (!end) {
@@ -92,16 +121,33 @@ public final class AsyncAuditLog implements AuditSink, AutoCloseable {
                 if (event == END) {
                     end = true;
                 } else {
+                    records.add(event);
+                }
+            }
+            boolean toLogger = logLines;
+            if (file != null && !records.isEmpty()) {
+                try {
+                    file.write(records);
+                } catch (IOException | RuntimeException e) {
+                    // never lose a record: the logger gets the batch the file could not take
+                    log.error("audit file {} write failed ({}); {} records written to the mtls_proxy.audit log instead",
+                            file.path(), e.toString(), records.size());
+                    toLogger = true;
+                }
+            }
+            if (toLogger) {
+                for (AuditEvent event : records) {
                     if (lines.length() > 0) {
                         lines.append(System.lineSeparator());
                     }
                     lines.append(format(event, timestamps));
                 }
+                if (lines.length() > 0) {
+                    audit.info(lines.toString());
+                }
+                lines.setLength(0);
             }
-            if (lines.length() > 0) {
-                audit.info(lines.toString());
-            }
-            lines.setLength(0);
+            records.clear();
             if (batch.size() < MAX_BATCH && !end) {
                 LockSupport.parkNanos(this, BATCH_PAUSE_NANOS);
             }

@@ -2,7 +2,9 @@ package io.mtlsproxy.server.cli;
 
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
+import io.mtlsproxy.server.ConfigSource;
 import io.mtlsproxy.server.Gateway;
+import io.mtlsproxy.server.HangupSignal;
 import io.mtlsproxy.server.audit.AsyncAuditLog;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -26,13 +28,26 @@ final class Launch {
      * to stop (SIGTERM, Ctrl-C); the shutdown hook drains in-flight requests first.
      */
     static int runUntilStopped(GatewayConfig config, Consumer<Gateway> started) throws InterruptedException {
-        AsyncAuditLog audit = new AsyncAuditLog(65_536);
+        return runUntilStopped(ConfigSource.fixed(config), config, started);
+    }
+
+    /** As above; a reload (SIGHUP, a watched file, the admin listener) loads the configuration from {@code source} again. */
+    static int runUntilStopped(ConfigSource source, GatewayConfig config, Consumer<Gateway> started) throws InterruptedException {
+        AsyncAuditLog audit;
+        try {
+            audit = AsyncAuditLog.open(config.audit(), 65_536);
+        } catch (ConfigException e) {
+            return configError(e);
+        }
         Gateway gateway;
         try {
-            gateway = Gateway.start(config, System.getenv(), audit);
+            gateway = Gateway.start(source, config, System.getenv(), audit);
         } catch (ConfigException e) {
             audit.close();
             return configError(e);
+        }
+        if (config.reload().sighup()) {
+            HangupSignal.install(() -> gateway.reloadAsync("SIGHUP"));
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

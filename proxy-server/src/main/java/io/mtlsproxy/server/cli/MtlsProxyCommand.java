@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         versionProvider = Version.class,
         description = "mTLS gateway in front of secret stores: devices authenticate with their certificate and read "
                 + "only the secrets their identity is granted.",
-        subcommands = {ServeCommand.class, DemoCommand.class, PkiCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, DemoCommand.class, PkiCommand.class, InspectCommand.class, VerifyAuditCommand.class,
+                CommandLine.HelpCommand.class})
 public final class MtlsProxyCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -3,6 +3,7 @@ package io.mtlsproxy.server.cli;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.ConfigLoader;
 import io.mtlsproxy.core.config.GatewayConfig;
+import io.mtlsproxy.server.ConfigSource;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,6 +27,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             return Launch.configError(e);
         }
-        return Launch.runUntilStopped(loaded, null);
+        return Launch.runUntilStopped(config != null ? ConfigSource.file(loader, config) : ConfigSource.environment(loader),
+                loaded, null);
     }
 }

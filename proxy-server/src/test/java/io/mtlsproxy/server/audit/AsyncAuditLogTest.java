@@ -83,6 +83,6 @@ class AsyncAuditLogTest {
     private static AuditEvent event(String requestId) {
         return new AuditEvent(Instant.parse("2026-11-23T10:15:30.123456Z"), requestId, "10.0.0.7:50000",
                 "CN=kiosk-7,O=Contoso \"HQ\"", "ab".repeat(32), "wifi-key", AuditEvent.Outcome.ALLOW, "kiosks", "files",
-                "v1", 200, 42);
+                "v1", 200, 42, false);
     }
 }

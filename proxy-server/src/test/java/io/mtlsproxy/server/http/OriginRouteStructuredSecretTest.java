@@ -34,7 +34,7 @@ class OriginRouteStructuredSecretTest {
     }
 
     private JsonNode render(SecretValue secret) throws Exception {
-        Map<String, Object> body = route.answer(request, kiosk(), null, secret.name(), SecretRead.granted(secret, "kiosks"));
+        Map<String, Object> body = route.answer(request, kiosk(), null, secret.name(), SecretRead.granted(secret, "kiosks", false));
         FullHttpResponse response = Responses.object(UnpooledByteBufAllocator.DEFAULT, request, 200, body);
         try {
             return JSON.readTree(response.content().toString(StandardCharsets.UTF_8));
