@@ -30,11 +30,13 @@ public final class SecretBackends implements AutoCloseable {
     private final Map<String, SecretBackend> backends;
     private final SecretBackend defaultBackend;
     private final SecretCache cache;
+    private final BackendCalls calls;
 
     private SecretBackends(Map<String, SecretBackend> backends, SecretBackend defaultBackend, CacheConfig cacheConfig,
             Ticker ticker, Executor executor) {
         this.backends = Map.copyOf(backends);
         this.defaultBackend = defaultBackend;
+        this.calls = new BackendCalls(this.backends.values());
         this.cache = new SecretCache(cacheConfig, this::fetch, ticker, executor);
     }
 
@@ -110,6 +112,11 @@ public final class SecretBackends implements AutoCloseable {
         return cache.stats();
     }
 
+    /** Every backend call's outcome and each backend's last one (for metrics and readiness). */
+    public BackendCalls calls() {
+        return calls;
+    }
+
     /** Forgets every cached value and closes every backend. */
     @Override
     public void close() {
@@ -124,7 +131,8 @@ public final class SecretBackends implements AutoCloseable {
     }
 
     private CompletableFuture<SecretValue> fetch(SecretRef ref) {
-        return route(ref.name()).fetch(ref);
+        SecretBackend backend = route(ref.name());
+        return calls.track(backend, backend.fetch(ref));
     }
 
     /** The backend that serves {@code name}: the seam where routing by name will go. */

@@ -2,7 +2,10 @@ package io.mtlsproxy.server;
 
 import io.mtlsproxy.core.config.ListenerConfig;
 import io.mtlsproxy.policy.ClientAuthenticator;
+import io.mtlsproxy.server.admin.GatewayMetrics;
+import io.mtlsproxy.server.admin.HandshakeMetricsHandler;
 import io.mtlsproxy.server.http.ActiveRequests;
+import io.mtlsproxy.server.http.RequestObserver;
 import io.mtlsproxy.server.http.GatewayHttpHandler;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
@@ -31,10 +34,14 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
     private final SecretReader reader;
     private final ActiveRequests active;
     private final ChannelGroup connections;
+    private final RequestObserver requestObserver;
+    private final HandshakeMetricsHandler handshakeMetrics;
 
     DeviceChannelInitializer(SslContext sslContext, ListenerConfig listener, ClientAuthenticator authenticator,
             HandshakeFailureLog handshakeFailures, AsyncAdmission asyncChecks, HttpSettings httpSettings, SecretReader reader,
-            ActiveRequests active, ChannelGroup connections) {
+            ActiveRequests active, ChannelGroup connections, GatewayMetrics metrics) {
+        this.requestObserver = metrics.requestObserver(httpSettings.originPath());
+        this.handshakeMetrics = new HandshakeMetricsHandler(metrics);
         this.handshakeFailures = handshakeFailures;
         this.asyncChecks = asyncChecks;
         this.sslContext = sslContext;
@@ -53,11 +60,12 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         // reader-idle only: watching writes too would hang a listener on every response's promise
         pipeline.addLast("idle", new IdleStateHandler(listener.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast("tls", tls(channel));
+        pipeline.addLast("handshake-metrics", handshakeMetrics);
         pipeline.addLast("identity", new ClientIdentityHandler(authenticator, handshakeFailures, asyncChecks,
                 listener.mode()));
         pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), listener.maxHeaderSize(), 8192));
         pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
-        pipeline.addLast("api", new GatewayHttpHandler(httpSettings, reader, active));
+        pipeline.addLast("api", new GatewayHttpHandler(httpSettings, reader, active, requestObserver));
     }
 
     private SslHandler tls(Channel channel) {

@@ -14,6 +14,10 @@ import io.mtlsproxy.policy.AccessRules;
 import io.mtlsproxy.policy.ClientAuthenticator;
 import io.mtlsproxy.policy.ClientCertificatePolicy;
 import io.mtlsproxy.policy.TrustMaterial;
+import io.mtlsproxy.server.admin.GatewayMetrics;
+import io.mtlsproxy.server.admin.GatewayReadiness;
+import io.mtlsproxy.server.admin.Operations;
+import io.mtlsproxy.server.admin.ReloadHook;
 import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
@@ -38,11 +42,13 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,11 +79,13 @@ public final class Gateway implements AutoCloseable {
     private final ExecutorService secretIo;
     private final HandshakeFailureLog handshakeFailures;
     private final CertificateChecks checks;
+    private final Operations operations;
     private volatile boolean stopped;
 
     private Gateway(GatewayConfig config, EventLoopGroup group, Channel serverChannel, ChannelGroup connections,
             ActiveRequests active, SecretBackends secrets, ExecutorService secretIo, HandshakeFailureLog handshakeFailures,
-            CertificateChecks checks) {
+            CertificateChecks checks, Operations operations) {
+        this.operations = operations;
         this.handshakeFailures = handshakeFailures;
         this.checks = checks;
         this.config = config;
@@ -157,7 +165,9 @@ public final class Gateway implements AutoCloseable {
         AsyncAdmission asyncChecks = new AsyncAdmission(checks.asyncChecks(), config.listener().mode(), clock,
                 policyConfig.clockSkew(), handshakeFailures);
 
-        SecretReader reader = new SecretReader(accessRules, secrets, audit, clock, config.listener().requestTimeout());
+        Operations operations = Operations.create(config.admin(), clock);
+        SecretReader reader = new SecretReader(accessRules, secrets, operations.metrics().observe(audit), clock,
+                config.listener().requestTimeout());
         HttpSettings http = HttpSettings.of(config.listener().maxBodySize(),
                 config.origin().enabled() ? config.origin().path() : null, clock, validationMethods(config),
                 policyConfig.chainValidation(), defaultBackendType(config),
@@ -181,25 +191,34 @@ public final class Gateway implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new DeviceChannelInitializer(sslContext, listener, authenticator, handshakeFailures,
-                            asyncChecks, http, reader, active, connections))
+                            asyncChecks, http, reader, active, connections, operations.metrics()))
                     .bind(listener.bind(), listener.port())
                     .sync()
                     .channel();
             Gateway gateway = new Gateway(config, group, serverChannel, connections, active, secrets, secretIo,
-                    handshakeFailures, checks);
+                    handshakeFailures, checks, operations);
             checks.onRevocationChange(() -> {
                 // new revocation data: forget validated chains, and drop live connections now revoked
                 authenticator.invalidateAll();
                 gateway.closeConnections(checks::isRevoked, "revoked");
             });
             checks.start();
+            X509Certificate serverCertificate = serverKey.certificate();
+            operations.metrics().bindConnections(connections).bindHandshakes(handshakeFailures).bindSecrets(secrets)
+                    .bindEntra(checks.entra()).bindRevocation(checks.revocation()).bindServerCertificate(() -> serverCertificate);
+            operations.start(GatewayReadiness.of(() -> serverCertificate, () -> trust.acceptedIssuers().size(),
+                    serverChannel::isActive, secrets.calls(), checks.entra(), clock));
             log.info("mtls-proxy listening on {}:{} ({} transport, {} backends, {} access rules)", listener.bind(),
                     gateway.port(), epoll ? "epoll" : "nio", config.secrets().backends().size(), config.access().rules().size());
             return gateway;
         } catch (Exception e) {
+            operations.close();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             if (e instanceof InterruptedException interrupted) {
                 throw interrupted;
+            }
+            if (e instanceof ConfigException admin) {
+                throw admin;
             }
             throw new ConfigException("listener: cannot listen on " + listener.bind() + ":" + listener.port() + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
@@ -235,6 +254,21 @@ public final class Gateway implements AutoCloseable {
         return closed;
     }
 
+    /** Where the admin listener is bound, unless {@code admin.enabled} is false. */
+    public Optional<InetSocketAddress> adminAddress() {
+        return operations.adminAddress();
+    }
+
+    /** What {@code POST /reload} on the admin listener runs (until set: 501 reload_unavailable). */
+    public void reloadHook(ReloadHook hook) {
+        operations.reloadHook(hook);
+    }
+
+    /** The metrics, for parts that add series of their own. */
+    public GatewayMetrics metrics() {
+        return operations.metrics();
+    }
+
     /** Refusals and audit-mode violations by cause, counted since start. */
     public HandshakeFailureLog refusals() {
         return handshakeFailures;
@@ -266,6 +300,7 @@ public final class Gateway implements AutoCloseable {
         checks.close();
         secrets.close();
         secretIo.shutdownNow();
+        operations.close(); // last: /readyz reports the listener down while draining
         if (unfinished > 0) {
             log.warn("stopped with {} requests unfinished after the {} grace period", unfinished, grace);
         } else {

@@ -21,7 +21,9 @@ public record GatewayConfig(
         AccessConfig access,
         SecretsConfig secrets,
         ApiConfig api,
-        OriginConfig origin) {
+        OriginConfig origin,
+        AdminConfig admin,
+        LoggingConfig logging) {
 
     public GatewayConfig {
         listener = Objects.requireNonNullElseGet(listener, ListenerConfig::defaults);
@@ -34,6 +36,8 @@ public record GatewayConfig(
         secrets = Objects.requireNonNullElseGet(secrets, SecretsConfig::defaults);
         api = Objects.requireNonNullElseGet(api, ApiConfig::defaults);
         origin = Objects.requireNonNullElseGet(origin, OriginConfig::defaults);
+        admin = Objects.requireNonNullElseGet(admin, AdminConfig::defaults);
+        logging = Objects.requireNonNullElseGet(logging, LoggingConfig::defaults);
     }
 
     /** The route name of {@code /v1/secrets}. */

@@ -4,6 +4,7 @@ import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.server.Gateway;
 import io.mtlsproxy.server.audit.AsyncAuditLog;
+import io.mtlsproxy.server.logging.LogSetup;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
@@ -26,6 +27,7 @@ final class Launch {
      * to stop (SIGTERM, Ctrl-C); the shutdown hook drains in-flight requests first.
      */
     static int runUntilStopped(GatewayConfig config, Consumer<Gateway> started) throws InterruptedException {
+        LogSetup.apply(config.logging());
         AsyncAuditLog audit = new AsyncAuditLog(65_536);
         Gateway gateway;
         try {

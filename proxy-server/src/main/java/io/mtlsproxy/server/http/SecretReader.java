@@ -12,6 +12,7 @@ import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.core.secret.SecretNames;
 import io.mtlsproxy.policy.AccessDecision;
 import io.mtlsproxy.policy.AccessRules;
+import io.mtlsproxy.server.logging.RequestMdc;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -60,10 +61,11 @@ public final class SecretReader {
             return CompletableFuture.completedFuture(outcome(fetch, access.rule(), name));
         }
         // the cache shares this future among all callers of the name: time out a copy, never the original
+        // completes on the backend's thread: its log lines keep the request's id
         return fetch.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((secret, failure) -> failure == null
+                .handle(RequestMdc.propagate((secret, failure) -> failure == null
                         ? SecretRead.granted(secret, access.rule())
-                        : refusal(failure, name));
+                        : refusal(failure, name)));
     }
 
     private SecretRead outcome(CompletableFuture<SecretValue> done, String rule, String name) {
