@@ -95,14 +95,16 @@ public final class BackendCalls {
         return byName.keySet();
     }
 
-    /** Watches one call of {@code backend}; returns {@code call} itself. */
+    /**
+     * Watches one call of {@code backend}. The returned future completes after the outcome is
+     * recorded, so whoever sees the answer also sees it counted (and readiness updated).
+     */
     CompletableFuture<SecretValue> track(SecretBackend backend, CompletableFuture<SecretValue> call) {
         Tracked tracked = byName.get(backend.name());
-        if (tracked != null) {
-            long start = System.nanoTime();
-            call.whenComplete(tracked.completion(start));
+        if (tracked == null) {
+            return call;
         }
-        return call;
+        return call.whenComplete(tracked.completion(System.nanoTime()));
     }
 
     static Outcome outcomeOf(Throwable failure) {
