@@ -21,9 +21,11 @@ public final class RequestMdc {
      */
     public static String enter(String requestId, String client) {
         String previous = MDC.get(REQUEST_ID);
+        // nested only (a pipelined request answered inside the previous one's write): save both fields
+        String saved = previous == null ? null : previous + '\n' + MDC.get(CLIENT);
         MDC.put(REQUEST_ID, requestId);
         MDC.put(CLIENT, client);
-        return previous == null ? null : previous + '\n' + MDC.get(CLIENT);
+        return saved;
     }
 
     /** Puts back what {@link #enter} found. */
