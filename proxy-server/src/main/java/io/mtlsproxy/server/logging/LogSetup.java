@@ -29,10 +29,13 @@ public final class LogSetup {
 
     private LogSetup() {}
 
-    /** Standard output, as configured; for {@code serve} and {@code demo}. */
+    /**
+     * Standard output, as configured; for {@code serve} and {@code demo}. An operator's own logback
+     * file ({@code -Dlogback.configurationFile}) wins, and nothing is changed.
+     */
     public static void apply(LoggingConfig config) {
         LoggerContext context = context();
-        if (context == null) {
+        if (context == null || System.getProperty("logback.configurationFile") != null) {
             return;
         }
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
