@@ -58,6 +58,11 @@ public final class GatewayMetrics implements AutoCloseable {
     static final String PREFIX = "mtls_proxy_";
     static final String API_PREFIX = "/v1/secrets/";
     private static final String[] ROUTES = {"api", "origin", "other"};
+    /** Histogram buckets of backend calls: a local file is sub-millisecond, a throttled vault seconds. */
+    private static final Duration[] FETCH_BUCKETS = {Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2),
+            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+            Duration.ofSeconds(5), Duration.ofSeconds(10)};
     private static final int STATUSES = 600;
 
     /** What the cache counts, one series each; a new CacheStats field is one more line here. */
@@ -238,29 +243,30 @@ public final class GatewayMetrics implements AutoCloseable {
                     .description("secret cache " + series.getKey().replace('_', ' ')).register(registry);
         }
         BackendCalls calls = secrets.calls();
-        Map<String, Timer[]> timers = new HashMap<>();
+        Map<String, AtomicReferenceArray<Timer>> timers = new HashMap<>();
         for (String backend : calls.backends()) {
-            Timer[] byOutcome = new Timer[BackendCalls.Outcome.values().length];
-            for (BackendCalls.Outcome outcome : BackendCalls.Outcome.values()) {
-                byOutcome[outcome.ordinal()] = Timer.builder(PREFIX + "backend_fetch")
-                        .tags(Tags.of("backend", backend, "outcome", outcome.tag()))
-                        .description("backend calls (cache misses and refreshes) by backend and outcome")
-                        .publishPercentileHistogram()
-                        .minimumExpectedValue(Duration.ofMillis(1))
-                        .maximumExpectedValue(Duration.ofSeconds(30))
-                        .register(registry);
-            }
-            timers.put(backend, byOutcome);
+            timers.put(backend, new AtomicReferenceArray<>(BackendCalls.Outcome.values().length));
             Gauge.builder(PREFIX + "backend_healthy", calls, c -> healthy(c, backend)).tag("backend", backend)
                     .description("1 when the backend's last call was answered (or none was made yet), else 0")
                     .register(registry);
         }
-        Map<String, Timer[]> byBackend = Map.copyOf(timers);
+        Map<String, AtomicReferenceArray<Timer>> byBackend = Map.copyOf(timers);
         calls.listen((backend, outcome, nanos) -> {
-            Timer[] byOutcome = byBackend.get(backend);
-            if (byOutcome != null) {
-                byOutcome[outcome.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+            AtomicReferenceArray<Timer> byOutcome = byBackend.get(backend);
+            if (byOutcome == null) {
+                return;
             }
+            Timer timer = byOutcome.get(outcome.ordinal());
+            if (timer == null) {
+                // registered on first use: an outcome that never happens adds no series
+                timer = Timer.builder(PREFIX + "backend_fetch")
+                        .tags(Tags.of("backend", backend, "outcome", outcome.tag()))
+                        .description("backend calls (cache misses and refreshes) by backend and outcome")
+                        .serviceLevelObjectives(FETCH_BUCKETS)
+                        .register(registry);
+                byOutcome.set(outcome.ordinal(), timer);
+            }
+            timer.record(nanos, TimeUnit.NANOSECONDS);
         });
         return this;
     }
