@@ -37,10 +37,13 @@ public final class SecretBackends implements AutoCloseable {
     private final Map<String, SecretBackend> backends;
     private final SecretRoutes routes;
     private final SecretCache cache;
+    private final BackendCalls calls;
 
-    private SecretBackends(Map<String, SecretBackend> backends, SecretRoutes routes, SecretCache cache) {
+    private SecretBackends(Map<String, SecretBackend> backends, SecretRoutes routes, BackendCalls calls,
+            SecretCache cache) {
         this.backends = Map.copyOf(backends);
         this.routes = routes;
+        this.calls = calls;
         this.cache = cache;
     }
 
@@ -95,8 +98,8 @@ public final class SecretBackends implements AutoCloseable {
             backends.put(backend.name(), built);
             tuned.add(new SecretCache.Tuned(built, BackendTuning.of(backend, config.cache())));
         }
-        SecretCache cache = new SecretCache(config.cache().maxEntries(), tuned, ticker, scheduler, executor);
-        return new SecretBackends(backends, SecretRoutes.of(config.routes(), defaultName), cache);
+        return assemble(backends, SecretRoutes.of(config.routes(), defaultName), tuned, config.cache().maxEntries(), ticker,
+                scheduler, executor);
     }
 
     /**
@@ -136,8 +139,18 @@ public final class SecretBackends implements AutoCloseable {
                 throw new IllegalArgumentException("a route names backend '" + routed + "', which is not given");
             }
         }
-        return new SecretBackends(byName, routing,
-                new SecretCache(cache.maxEntries(), backends, ticker, scheduler, executor));
+        return assemble(byName, routing, backends, cache.maxEntries(), ticker, scheduler, executor);
+    }
+
+    /** Puts every backend's calls on record (outcomes, latency) beneath the cache, which only calls on misses. */
+    private static SecretBackends assemble(Map<String, SecretBackend> byName, SecretRoutes routes,
+            List<SecretCache.Tuned> backends, int maxEntries, Ticker ticker, Scheduler scheduler, Executor executor) {
+        BackendCalls calls = new BackendCalls(byName.values());
+        List<SecretCache.Tuned> tracked = new ArrayList<>(backends.size());
+        for (SecretCache.Tuned tuned : backends) {
+            tracked.add(new SecretCache.Tuned(calls.tracking(tuned.backend()), tuned.tuning()));
+        }
+        return new SecretBackends(byName, routes, calls, new SecretCache(maxEntries, tracked, ticker, scheduler, executor));
     }
 
     /**
@@ -184,6 +197,11 @@ public final class SecretBackends implements AutoCloseable {
     /** The circuit breaker of one backend, for tests and diagnostics. */
     CircuitBreaker.State breakerState(String backend) {
         return cache.breakerState(backend);
+    }
+
+    /** Every backend call's outcome and each backend's last one (for metrics and readiness). */
+    public BackendCalls calls() {
+        return calls;
     }
 
     /** Forgets every cached value and closes every backend. */

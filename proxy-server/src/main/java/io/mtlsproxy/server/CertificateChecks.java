@@ -94,6 +94,16 @@ final class CertificateChecks implements AutoCloseable {
         return policy;
     }
 
+    /** The Entra device check, or null when no policy uses Entra (metrics, readiness). */
+    EntraDeviceCheck entra() {
+        return entra;
+    }
+
+    /** Revocation, or null when it is off (metrics). */
+    Revocation revocation() {
+        return revocation;
+    }
+
     /**
      * What {@code route} demands beyond the listener, or null when it demands nothing more, so
      * its requests cost no extra lookup.

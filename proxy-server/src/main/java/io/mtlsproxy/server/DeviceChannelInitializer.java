@@ -1,6 +1,8 @@
 package io.mtlsproxy.server;
 
 import io.mtlsproxy.core.config.ListenerConfig;
+import io.mtlsproxy.server.admin.GatewayMetrics;
+import io.mtlsproxy.server.admin.HandshakeMetricsHandler;
 import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.http.GatewayHttpHandler;
 import io.mtlsproxy.server.tls.ClientIdentityHandler;
@@ -27,10 +29,14 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
     private final HandshakeFailureLog handshakeFailures;
     private final ActiveRequests active;
     private final ChannelGroup connections;
+    private final GatewayMetrics metrics;
+    private final HandshakeMetricsHandler handshakeMetrics;
 
     DeviceChannelInitializer(AtomicReference<Generation> current, HandshakeFailureLog handshakeFailures,
-            ActiveRequests active, ChannelGroup connections) {
+            ActiveRequests active, ChannelGroup connections, GatewayMetrics metrics) {
         this.current = current;
+        this.metrics = metrics;
+        this.handshakeMetrics = new HandshakeMetricsHandler(metrics);
         this.handshakeFailures = handshakeFailures;
         this.active = active;
         this.connections = connections;
@@ -49,11 +55,13 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         // reader-idle only: watching writes too would hang a listener on every response's promise
         pipeline.addLast("idle", new IdleStateHandler(listener.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast("tls", tls(channel, generation));
+        pipeline.addLast("handshake-metrics", handshakeMetrics);
         pipeline.addLast("identity", new ClientIdentityHandler(generation.authenticator, handshakeFailures,
                 generation.asyncChecks, listener.mode()));
         pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), listener.maxHeaderSize(), 8192));
         pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
-        pipeline.addLast("api", new GatewayHttpHandler(generation.http, generation.reader, active));
+        pipeline.addLast("api", new GatewayHttpHandler(generation.http, generation.reader, active,
+                metrics.requestObserver(generation.http.originPath())));
     }
 
     /** The current generation, held for this channel; a reload may retire it between the read and the hold. */

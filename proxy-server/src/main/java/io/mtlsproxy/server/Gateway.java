@@ -7,6 +7,12 @@ import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.core.config.ListenerConfig;
 import io.mtlsproxy.core.identity.ClientIdentity;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.mtlsproxy.server.admin.GatewayMetrics;
+import io.mtlsproxy.server.admin.GatewayReadiness;
+import io.mtlsproxy.server.admin.Operations;
+import io.mtlsproxy.server.admin.ReloadHook;
+import io.mtlsproxy.server.admin.ReloadOutcome;
 import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.netty.bootstrap.ServerBootstrap;
@@ -26,6 +32,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +42,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -82,11 +90,13 @@ public final class Gateway implements AutoCloseable {
     private final LongAdder reloadFailures = new LongAdder();
     private final List<Consumer<ReloadResult>> reloadListeners = new CopyOnWriteArrayList<>();
     private long generations;
+    private final Operations operations;
     private volatile boolean stopped;
 
     private Gateway(ConfigSource source, Generation.Parts parts, AtomicReference<Generation> current, EventLoopGroup group,
             Channel serverChannel, ChannelGroup connections, ActiveRequests active, ExecutorService secretIo,
-            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader) {
+            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader, Operations operations) {
+        this.operations = operations;
         this.source = source;
         this.parts = parts;
         this.current = current;
@@ -161,18 +171,22 @@ public final class Gateway implements AutoCloseable {
             throws ConfigException, InterruptedException {
         ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(daemonThreads("reload"));
         HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
-        Generation.Parts parts = new Generation.Parts(audit, Clock.systemUTC(), handshakeFailures, entraChecks, backends,
-                config.listener().tlsProvider(), reloader);
+        Clock clock = Clock.systemUTC();
+        // the admin listener and the metrics live as long as the process: admin settings need a restart
+        Operations operations = Operations.create(config.admin(), clock);
+        Generation.Parts parts = new Generation.Parts(operations.metrics().observe(audit), clock, handshakeFailures,
+                entraChecks, backends, config.listener().tlsProvider(), reloader);
         Generation first;
         try {
             first = Generation.build(1, config, null, parts);
         } catch (ConfigException | RuntimeException e) {
+            operations.close();
             reloader.shutdownNow();
             secretIo.shutdownNow();
             throw e;
         }
         try {
-            return bind(source, parts, first, secretIo, handshakeFailures, reloader);
+            return bind(source, parts, first, secretIo, handshakeFailures, reloader, operations);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             first.close();
             reloader.shutdownNow();
@@ -182,7 +196,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Gateway bind(ConfigSource source, Generation.Parts parts, Generation first, ExecutorService secretIo,
-            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader)
+            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader, Operations operations)
             throws ConfigException, InterruptedException {
         ListenerConfig listener = first.config.listener();
         boolean epoll = Epoll.isAvailable();
@@ -201,23 +215,40 @@ public final class Gateway implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new DeviceChannelInitializer(current, handshakeFailures, active, connections))
+                    .childHandler(new DeviceChannelInitializer(current, handshakeFailures, active, connections,
+                            operations.metrics()))
                     .bind(listener.bind(), listener.port())
                     .sync()
                     .channel();
             Gateway gateway = new Gateway(source, parts, current, group, serverChannel, connections, active, secretIo,
-                    handshakeFailures, reloader);
+                    handshakeFailures, reloader, operations);
             gateway.live.add(first);
             gateway.onRevocationChange(first);
             first.checks.start();
+            // metrics and readiness follow the generation in use: a reload's new certificate, trust and backends
+            operations.metrics().bindConnections(connections).bindHandshakes(handshakeFailures)
+                    .bindSecrets(() -> current.get().backends).bindEntra(first.checks.entra())
+                    .bindRevocation(first.checks.revocation()).bindServerCertificate(() -> current.get().serverCertificate);
+            operations.start(GatewayReadiness.of(() -> current.get().serverCertificate,
+                    () -> current.get().trustAnchors.size(), serverChannel::isActive, () -> current.get().backends.calls(),
+                    first.checks.entra(), parts.clock()));
+            operations.reloadHook(gateway.reloadHookForAdmin());
+            FunctionCounter.builder("mtls_proxy_reloads", gateway, Gateway::reloads)
+                    .description("hot reloads applied").register(operations.metrics().registry());
+            FunctionCounter.builder("mtls_proxy_reload_failures", gateway, Gateway::reloadFailures)
+                    .description("hot reloads refused; the last good configuration stayed").register(operations.metrics().registry());
             log.info("mtls-proxy listening on {}:{} ({} transport, {} backends, {} access rules)", listener.bind(),
                     gateway.port(), epoll ? "epoll" : "nio", first.config.secrets().backends().size(),
                     first.config.access().rules().size());
             return gateway;
         } catch (Exception e) {
+            operations.close();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             if (e instanceof InterruptedException interrupted) {
                 throw interrupted;
+            }
+            if (e instanceof ConfigException admin) {
+                throw admin;
             }
             throw new ConfigException("listener: cannot listen on " + listener.bind() + ":" + listener.port() + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
@@ -282,6 +313,19 @@ public final class Gateway implements AutoCloseable {
         return result;
     }
 
+    /** {@code POST /reload} on the admin listener: the same reload as SIGHUP, told as the admin listener tells it. */
+    private ReloadHook reloadHookForAdmin() {
+        return () -> reloadAsync("admin").thenApply(result -> {
+            if (!result.ok()) {
+                return ReloadOutcome.rejected(String.join("; ", result.problems()));
+            }
+            String restart = result.needsRestart().isEmpty() ? ""
+                    : "; needs a restart: " + String.join(", ", result.needsRestart());
+            return result.changes().isEmpty() ? ReloadOutcome.unchanged("nothing changed (files re-read)" + restart)
+                    : ReloadOutcome.applied("changed: " + String.join(", ", result.changes()) + restart);
+        });
+    }
+
     /** Runs {@code listener} after each reload (on the reload thread), e.g. to count or expose it. */
     public void onReload(Consumer<ReloadResult> listener) {
         reloadListeners.add(listener);
@@ -316,6 +360,9 @@ public final class Gateway implements AutoCloseable {
         live.add(next);
         onRevocationChange(next);
         current.set(next);
+        if (next.backends != old.backends) {
+            operations.metrics().listenTo(next.backends.calls()); // the new backends' latency and health
+        }
         next.checks.start();
         old.retire(next);
         scheduleDrain(old, started.reload().drainGrace());
@@ -411,6 +458,21 @@ public final class Gateway implements AutoCloseable {
         return closed;
     }
 
+    /** Where the admin listener is bound, unless {@code admin.enabled} is false. */
+    public Optional<InetSocketAddress> adminAddress() {
+        return operations.adminAddress();
+    }
+
+    /** What {@code POST /reload} on the admin listener runs (until set: 501 reload_unavailable). */
+    public void reloadHook(ReloadHook hook) {
+        operations.reloadHook(hook);
+    }
+
+    /** The metrics, for parts that add series of their own. */
+    public GatewayMetrics metrics() {
+        return operations.metrics();
+    }
+
     /** Refusals and audit-mode violations by cause, counted since start. */
     public HandshakeFailureLog refusals() {
         return handshakeFailures;
@@ -447,6 +509,7 @@ public final class Gateway implements AutoCloseable {
             generation.close();
         }
         secretIo.shutdownNow();
+        operations.close(); // last: /readyz reports the listener down while draining
         if (unfinished > 0) {
             log.warn("stopped with {} requests unfinished after the {} grace period", unfinished, grace);
         } else {

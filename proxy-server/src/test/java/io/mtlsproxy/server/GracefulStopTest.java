@@ -35,6 +35,7 @@ class GracefulStopTest {
         pki.writeServerFiles(dir);
         Files.writeString(dir.resolve("config.yaml"), """
                 listener: {bind: 127.0.0.1, port: 0}
+                admin: {port: 0}
                 tls: {certificate: server.pem, privateKey: server.key, trustAnchors: [ca.pem]}
                 access:
                   rules: [{name: all, match: {anyAuthenticated: true}, secrets: ["*"]}]

@@ -124,6 +124,9 @@ class OriginRouteTest {
                 "MTLSPROXY_TLS__CERTIFICATE", dir.resolve("server.pem").toString(),
                 "MTLSPROXY_TLS__PRIVATEKEY", dir.resolve("server.key").toString(),
                 "MTLSPROXY_TLS__TRUSTANCHORS", dir.resolve("ca.pem").toString());
+        Map<String, String> withAdmin = new java.util.HashMap<>(env);
+        withAdmin.put("MTLSPROXY_ADMIN__PORT", "0");
+        env = Map.copyOf(withAdmin);
         Gateway gateway = Gateway.start(new io.mtlsproxy.core.config.ConfigLoader(env).loadFromEnvironment(), env, e -> { });
         try (TlsClient client = TlsClient.connect(gateway.port(), pki.root.certificate(), kiosk)) {
             TlsClient.Response response = client.get("/api/certificatesecretproxy?SecretName=wifi-office");

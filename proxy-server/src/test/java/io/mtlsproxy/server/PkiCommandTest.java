@@ -32,6 +32,7 @@ class PkiCommandTest {
 
         Files.writeString(dir.resolve("config.yaml"), """
                 listener: {bind: 127.0.0.1, port: 0}
+                admin: {port: 0}
                 tls: {certificate: pki/server.pem, privateKey: pki/server.key, trustAnchors: [pki/ca.pem]}
                 access:
                   rules: [{name: kiosks, match: {subject: ["CN=kiosk-*"]}, secrets: ["wifi"]}]

@@ -93,7 +93,9 @@ final class RunningGateway implements AutoCloseable {
                   certificate: server.pem
                   privateKey: server.key
                   trustAnchors: [ca.pem]
-                """.formatted(listenerLines.strip()).replace("\n  \ntls:", "\ntls:") + sections);
+                """.formatted(listenerLines.strip()).replace("\n  \ntls:", "\ntls:") + sections
+                // the admin listener on a free port too, unless the test configures it
+                + (sections.startsWith("admin:") || sections.contains("\nadmin:") ? "" : "\nadmin:\n  port: 0\n"));
     }
 
     List<AuditEvent> auditEvents() {

@@ -83,6 +83,7 @@ class TlsFeaturesTest {
         pki.writeServerFiles(dir);
         Files.writeString(dir.resolve("p12.yaml"), """
                 listener: {bind: 127.0.0.1, port: 0}
+                admin: {port: 0}
                 tls:
                   keystore: server.p12
                   keystorePassword: ${P12_PASSWORD}

@@ -106,6 +106,9 @@ public final class EntraDeviceCheck implements AsyncCertificateCheck, AutoClosea
     private final AtomicLong outages = new AtomicLong();
     private final AtomicLong throttledCalls = new AtomicLong();
     private final AtomicLong softPasses = new AtomicLong();
+    /** The last Graph lookup's outcome, for readiness; null until the first lookup. */
+    private volatile GraphStatus lastGraphStatus;
+    private final Clock clock;
 
     /**
      * For tests and callers that bring their own HTTP: Graph is asked through {@code graphClient}
@@ -123,7 +126,7 @@ public final class EntraDeviceCheck implements AsyncCertificateCheck, AutoClosea
             Clock clock, Ticker ticker, ExecutorService executor) {
         Objects.requireNonNull(credential, "credential");
         Objects.requireNonNull(graphClient, "graphClient");
-        Objects.requireNonNull(clock, "clock");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.executor = executor;
         this.issuer = settings.issuer();
@@ -245,6 +248,21 @@ public final class EntraDeviceCheck implements AsyncCertificateCheck, AutoClosea
     public record Counters(long graphCalls, long cacheHits, long joinedLookups, long outages, long throttled,
             long softPasses) {}
 
+    /** How the last Graph lookup (token included) ended, or null when none was made yet. */
+    public GraphStatus graphStatus() {
+        return lastGraphStatus;
+    }
+
+    /**
+     * @param at when the last lookup ended
+     * @param lastError why it failed, or null when Graph answered (a "no such device" is an answer)
+     */
+    public record GraphStatus(java.time.Instant at, String lastError) {
+        public boolean reachable() {
+            return lastError == null;
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -329,7 +347,10 @@ public final class EntraDeviceCheck implements AsyncCertificateCheck, AutoClosea
             call = CompletableFuture.failedFuture(e);
         }
         // waiting checks resume on this check's threads, not on azure-identity's or the timeout timer's
-        call.whenComplete((answer, error) -> onExecutor(() -> settle(deviceId, mine, answer, error)));
+        call.whenComplete((answer, error) -> {
+            lastGraphStatus = new GraphStatus(clock.instant(), error == null ? null : describe(error));
+            onExecutor(() -> settle(deviceId, mine, answer, error));
+        });
         return mine;
     }
 

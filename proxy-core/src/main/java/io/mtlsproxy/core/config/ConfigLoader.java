@@ -50,7 +50,8 @@ public final class ConfigLoader {
     private static final List<String> PATH_SETTINGS = List.of(
             "tls.certificate", "tls.privateKey", "tls.keystore", "tls.trustAnchors[]", "tls.intermediates[]",
             "secrets.backends[].directory", "revocation.crlFiles[]", "revocation.denyList.file", "entra.issuerCaBundle",
-            "entra.credential.certificate", "audit.file");
+            "entra.credential.certificate", "admin.tls.certificate", "admin.tls.privateKey", "admin.tls.trustAnchors[]",
+            "audit.file");
 
     /** A key written twice in one mapping is an error, not "the last one wins". */
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())

@@ -26,6 +26,7 @@ final class ConfigValidator {
         if (config.origin().enabled() && !config.origin().path().startsWith("/")) {
             problems.add("origin.path: must start with '/'");
         }
+        OperationsValidator.validate(config, problems);
         audit(config.audit(), problems);
         reload(config.reload(), problems);
         return problems;

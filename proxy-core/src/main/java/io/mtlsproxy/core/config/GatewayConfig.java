@@ -22,6 +22,8 @@ public record GatewayConfig(
         SecretsConfig secrets,
         ApiConfig api,
         OriginConfig origin,
+        AdminConfig admin,
+        LoggingConfig logging,
         AuditConfig audit,
         ReloadConfig reload) {
 
@@ -36,6 +38,8 @@ public record GatewayConfig(
         secrets = Objects.requireNonNullElseGet(secrets, SecretsConfig::defaults);
         api = Objects.requireNonNullElseGet(api, ApiConfig::defaults);
         origin = Objects.requireNonNullElseGet(origin, OriginConfig::defaults);
+        admin = Objects.requireNonNullElseGet(admin, AdminConfig::defaults);
+        logging = Objects.requireNonNullElseGet(logging, LoggingConfig::defaults);
         audit = Objects.requireNonNullElseGet(audit, AuditConfig::defaults);
         reload = Objects.requireNonNullElseGet(reload, ReloadConfig::defaults);
     }

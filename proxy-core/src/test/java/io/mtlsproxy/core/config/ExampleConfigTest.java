@@ -65,6 +65,8 @@ class ExampleConfigTest {
         assertThat(config.policy()).isEqualTo(PolicyConfig.defaults());
         assertThat(config.secrets().cache()).isEqualTo(CacheConfig.defaults());
         assertThat(config.origin()).isEqualTo(OriginConfig.defaults());
+        assertThat(config.admin()).isEqualTo(AdminConfig.defaults());
+        assertThat(config.logging()).isEqualTo(LoggingConfig.defaults());
         assertThat(config.audit()).isEqualTo(AuditConfig.defaults());
         assertThat(config.reload()).isEqualTo(ReloadConfig.defaults());
         TlsConfig defaults = TlsConfig.empty();
@@ -100,7 +102,7 @@ class ExampleConfigTest {
         assertThat(sections).containsExactly(
                 Arrays.stream(GatewayConfig.class.getRecordComponents()).map(RecordComponent::getName).toArray(String[]::new));
         assertThat(sections).containsExactly("listener", "tls", "policy", "policies", "revocation", "entra", "access", "secrets", "api",
-                "origin", "audit", "reload");
+                "origin", "admin", "logging", "audit", "reload");
     }
 
     @Test

@@ -78,7 +78,12 @@ public final class DemoPki {
                       name: builtin
                       values:
                         %s: "%s"
-                """.formatted(port, SECRET_NAME, SECRET_NAME, secretValue));
+                # health, readiness and Prometheus metrics on loopback: curl http://127.0.0.1:<port>/metrics
+                admin:
+                  port: %d
+                """.formatted(port, SECRET_NAME, SECRET_NAME, secretValue,
+                // port 0 (tests) asks for free ports for both listeners
+                port == 0 ? 0 : io.mtlsproxy.core.config.AdminConfig.DEFAULT_PORT));
         restrict(config);
         return config;
     }

@@ -6,6 +6,7 @@ import io.mtlsproxy.server.ConfigSource;
 import io.mtlsproxy.server.Gateway;
 import io.mtlsproxy.server.HangupSignal;
 import io.mtlsproxy.server.audit.AsyncAuditLog;
+import io.mtlsproxy.server.logging.LogSetup;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
@@ -33,6 +34,7 @@ final class Launch {
 
     /** As above; a reload (SIGHUP, a watched file, the admin listener) loads the configuration from {@code source} again. */
     static int runUntilStopped(ConfigSource source, GatewayConfig config, Consumer<Gateway> started) throws InterruptedException {
+        LogSetup.apply(config.logging());
         AsyncAuditLog audit;
         try {
             audit = AsyncAuditLog.open(config.audit(), 65_536);

@@ -3,6 +3,7 @@ package io.mtlsproxy.server.http;
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.server.ConnectionAttributes;
+import io.mtlsproxy.server.logging.RequestMdc;
 import io.mtlsproxy.policy.entra.EntraDevice;
 import io.mtlsproxy.server.tls.Admission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
@@ -48,6 +49,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private final SecretReader reader;
     private final OriginRoute origin;
     private final ActiveRequests active;
+    private final RequestObserver observer;
     private final RequestIds requestIds = new RequestIds();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
 
@@ -59,10 +61,16 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private CompletableFuture<Admission> originAdmission;
 
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active) {
+        this(settings, reader, active, RequestObserver.NONE);
+    }
+
+    /** @param observer told of every response (the metrics) */
+    public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active, RequestObserver observer) {
         this.settings = settings;
         this.reader = reader;
         this.origin = settings.origin();
         this.active = active;
+        this.observer = observer;
     }
 
     /** A request whose head and body have been read, waiting for its turn. */
@@ -173,6 +181,16 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
      * in the handshake, or when the asynchronous ones (Entra, OCSP) answer, back on this event loop.
      */
     private void serveWhenAdmitted(ChannelHandlerContext ctx, Pending request) {
+        // every line logged while this request is handled carries its id, here and in continuations
+        String outer = RequestMdc.enter(request.context().requestId(), request.context().clientAddress());
+        try {
+            serve(ctx, request);
+        } finally {
+            RequestMdc.restore(outer);
+        }
+    }
+
+    private void serve(ChannelHandlerContext ctx, Pending request) {
         RequestContext context = request.context();
         if (request.early() != null) {
             respondError(ctx, context, request.early(), request.earlyMessage(), null);
@@ -297,8 +315,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         if (read.isDone()) {
             then.accept(read.join());
         } else {
-            read.whenComplete((result, failure) -> ctx.executor().execute(() -> then.accept(
-                    failure == null ? result : SecretRead.refused(ErrorCode.INTERNAL_ERROR, "internal_error"))));
+            read.whenComplete((result, failure) -> ctx.executor().execute(RequestMdc.propagate(() -> then.accept(
+                    failure == null ? result : SecretRead.refused(ErrorCode.INTERNAL_ERROR, "internal_error")))));
         }
     }
 
@@ -374,6 +392,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void write(ChannelHandlerContext ctx, RequestContext context, FullHttpResponse response) {
+        observer.responded(context.uri(), response.status().code());
         active.finished();
         busy = false;
         // draining is checked again here: a request admitted before the stop began still closes its connection

@@ -19,6 +19,7 @@ import io.mtlsproxy.core.secret.SecretNames;
 import io.mtlsproxy.core.secret.SecretVersions;
 import io.mtlsproxy.policy.AccessDecision;
 import io.mtlsproxy.policy.AccessRules;
+import io.mtlsproxy.server.logging.RequestMdc;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -82,10 +83,11 @@ public final class SecretReader {
             return CompletableFuture.completedFuture(outcome(fetch, access.rule(), name));
         }
         // the cache shares this future among all callers of the name: time out a copy, never the original
+        // completes on the backend's thread: its log lines keep the request's id
         return fetch.copy().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .handle((secret, failure) -> failure == null
+                .handle(RequestMdc.propagate((secret, failure) -> failure == null
                         ? granted(secret, access.rule(), name)
-                        : refusal(failure, name));
+                        : refusal(failure, name)));
     }
 
     private static SecretRead outcome(CompletableFuture<CachedSecret> done, String rule, String name) {

@@ -40,6 +40,16 @@ public final class HandshakeFailureLog {
         return count == null ? 0 : count.sum();
     }
 
+    /** The cause tags counted so far as refusals (metrics register a series per tag as it appears). */
+    public java.util.Set<String> refusalCauses() {
+        return java.util.Collections.unmodifiableSet(refusals.keySet());
+    }
+
+    /** The cause tags counted so far as audit-mode violations. */
+    public java.util.Set<String> auditViolationCauses() {
+        return java.util.Collections.unmodifiableSet(auditViolations.keySet());
+    }
+
     private static void count(ConcurrentHashMap<String, LongAdder> counters, String cause) {
         counters.computeIfAbsent(cause, k -> new LongAdder()).increment();
     }
