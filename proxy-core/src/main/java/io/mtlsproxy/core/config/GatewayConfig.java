@@ -21,7 +21,8 @@ public record GatewayConfig(
         AccessConfig access,
         SecretsConfig secrets,
         ApiConfig api,
-        OriginConfig origin) {
+        OriginConfig origin,
+        LimitsConfig limits) {
 
     public GatewayConfig {
         listener = Objects.requireNonNullElseGet(listener, ListenerConfig::defaults);
@@ -34,6 +35,7 @@ public record GatewayConfig(
         secrets = Objects.requireNonNullElseGet(secrets, SecretsConfig::defaults);
         api = Objects.requireNonNullElseGet(api, ApiConfig::defaults);
         origin = Objects.requireNonNullElseGet(origin, OriginConfig::defaults);
+        limits = Objects.requireNonNullElseGet(limits, LimitsConfig::defaults);
     }
 
     /** The route name of {@code /v1/secrets}. */

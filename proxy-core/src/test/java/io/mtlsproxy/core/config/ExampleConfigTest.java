@@ -64,6 +64,7 @@ class ExampleConfigTest {
         assertThat(config.policy()).isEqualTo(PolicyConfig.defaults());
         assertThat(config.secrets().cache()).isEqualTo(CacheConfig.defaults());
         assertThat(config.origin()).isEqualTo(OriginConfig.defaults());
+        assertThat(config.limits()).isEqualTo(LimitsConfig.defaults());
         TlsConfig defaults = TlsConfig.empty();
         assertThat(config.tls().protocols()).isEqualTo(defaults.protocols());
         assertThat(config.tls().sessionTickets()).isEqualTo(defaults.sessionTickets());
@@ -86,7 +87,7 @@ class ExampleConfigTest {
         assertThat(sections).containsExactly(
                 Arrays.stream(GatewayConfig.class.getRecordComponents()).map(RecordComponent::getName).toArray(String[]::new));
         assertThat(sections).containsExactly("listener", "tls", "policy", "policies", "revocation", "entra", "access", "secrets", "api",
-                "origin");
+                "origin", "limits");
     }
 
     @Test
