@@ -6,10 +6,15 @@ import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.http.GatewayHttpHandler;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
+import io.mtlsproxy.server.limits.AbuseControls;
+import io.mtlsproxy.server.limits.ProxyProtocol;
+import io.mtlsproxy.server.limits.RequestHeadTimeout;
+import io.mtlsproxy.server.limits.WriteTimeout;
 import io.mtlsproxy.server.tls.AsyncAdmission;
 import io.mtlsproxy.server.tls.ClientIdentityHandler;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -18,9 +23,26 @@ import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The device listener's pipeline, in the order bytes flow through it. */
+/**
+ * The device listener's pipeline, in the order bytes flow through it:
+ *
+ * <pre>
+ * accept ─► [PROXY v2 header, from trusted balancers only] ─► admission: allowlist, lockout of the
+ *        address, connection limits, new-connection rate ─► write timeout ─► idle timeout ─► TLS
+ *        ─► identity ─► request-head timeout ┬ HTTP codec ┴ ─► API
+ * </pre>
+ *
+ * The admission checks need the client's real address, which behind a balancer only the PROXY
+ * header gives. So the pipeline is built in two steps: {@link #initChannel} runs at accept and,
+ * for a trusted balancer's connection, installs only the PROXY handlers; they pin the header's
+ * source address and then call {@link #admitted}, the second step, which every other connection
+ * reaches at once from {@code initChannel}. {@code admitted} runs the admission checks and builds
+ * the rest only for a connection they let through: a refused connection is closed before an
+ * SslHandler (or anything else) exists for it, so refusing costs no TLS work.
+ */
 final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
     private final SslContext sslContext;
     private final ListenerConfig listener;
@@ -31,10 +53,12 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
     private final SecretReader reader;
     private final ActiveRequests active;
     private final ChannelGroup connections;
+    private final AbuseControls abuse;
+    private final ProxyProtocol proxyProtocol;
 
     DeviceChannelInitializer(SslContext sslContext, ListenerConfig listener, ClientAuthenticator authenticator,
             HandshakeFailureLog handshakeFailures, AsyncAdmission asyncChecks, HttpSettings httpSettings, SecretReader reader,
-            ActiveRequests active, ChannelGroup connections) {
+            ActiveRequests active, ChannelGroup connections, AbuseControls abuse) {
         this.handshakeFailures = handshakeFailures;
         this.asyncChecks = asyncChecks;
         this.sslContext = sslContext;
@@ -44,20 +68,44 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         this.reader = reader;
         this.active = active;
         this.connections = connections;
+        this.abuse = abuse;
+        this.proxyProtocol = new ProxyProtocol(listener, abuse.refusals());
     }
 
     @Override
     protected void initChannel(Channel channel) {
+        if (proxyProtocol.fromTrustedProxy(channel)) {
+            // the client's address is in the header: admission waits for it
+            List<ChannelHandler> header = proxyProtocol.headerHandlers(this::admitted);
+            channel.pipeline().addLast("proxy-protocol", header.get(0));
+            channel.pipeline().addLast("proxy-source", header.get(1));
+            return;
+        }
+        admitted(channel);
+    }
+
+    /** The second step, once the client address is known: admission, then the rest of the pipeline. */
+    private void admitted(Channel channel) {
+        if (!abuse.admit(channel)) {
+            return; // closed, counted and logged
+        }
         connections.add(channel);
         ChannelPipeline pipeline = channel.pipeline();
+        if (proxyProtocol.enabled() && channel.attr(ConnectionAttributes.CLIENT_ADDRESS).get() == null) {
+            pipeline.addLast("proxy-refusal", proxyProtocol.untrustedHeaderRefusal());
+        }
+        pipeline.addLast("write-timeout", new WriteTimeout(listener.writeTimeout(), abuse.refusals()));
         // reader-idle only: watching writes too would hang a listener on every response's promise
         pipeline.addLast("idle", new IdleStateHandler(listener.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast("tls", tls(channel));
         pipeline.addLast("identity", new ClientIdentityHandler(authenticator, handshakeFailures, asyncChecks,
                 listener.mode()));
+        RequestHeadTimeout requestHead = new RequestHeadTimeout(listener.requestHeadTimeout(), abuse.refusals());
+        pipeline.addLast("request-start", requestHead.firstBytes());
         pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), listener.maxHeaderSize(), 8192));
+        pipeline.addLast("request-head-timeout", requestHead);
         pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
-        pipeline.addLast("api", new GatewayHttpHandler(httpSettings, reader, active));
+        pipeline.addLast("api", new GatewayHttpHandler(httpSettings, reader, active, abuse.requests()));
     }
 
     private SslHandler tls(Channel channel) {

@@ -17,6 +17,7 @@ import io.mtlsproxy.policy.TrustMaterial;
 import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
+import io.mtlsproxy.server.limits.AbuseControls;
 import io.mtlsproxy.server.tls.AsyncAdmission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.ServerTls;
@@ -73,11 +74,13 @@ public final class Gateway implements AutoCloseable {
     private final ExecutorService secretIo;
     private final HandshakeFailureLog handshakeFailures;
     private final CertificateChecks checks;
+    private final AbuseControls abuse;
     private volatile boolean stopped;
 
     private Gateway(GatewayConfig config, EventLoopGroup group, Channel serverChannel, ChannelGroup connections,
             ActiveRequests active, SecretBackends secrets, ExecutorService secretIo, HandshakeFailureLog handshakeFailures,
-            CertificateChecks checks) {
+            CertificateChecks checks, AbuseControls abuse) {
+        this.abuse = abuse;
         this.handshakeFailures = handshakeFailures;
         this.checks = checks;
         this.config = config;
@@ -97,6 +100,12 @@ public final class Gateway implements AutoCloseable {
 
     static Gateway start(GatewayConfig config, Map<String, String> environment, AuditSink audit,
             CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
+        return start(config, environment, audit, entraChecks, Ticker.systemTicker());
+    }
+
+    /** As above, with the abuse controls (rate limits, lockout) on {@code limitsTicker}: tests drive it. */
+    static Gateway start(GatewayConfig config, Map<String, String> environment, AuditSink audit,
+            CertificateChecks.EntraCheckFactory entraChecks, Ticker limitsTicker) throws ConfigException, InterruptedException {
         ExecutorService secretIo = Executors.newFixedThreadPool(4, daemonThreads("secret-io"));
         SecretBackends secrets;
         try {
@@ -105,7 +114,7 @@ public final class Gateway implements AutoCloseable {
             secretIo.shutdownNow();
             throw e;
         }
-        return start(config, secrets, secretIo, audit, entraChecks);
+        return start(config, secrets, secretIo, audit, entraChecks, limitsTicker);
     }
 
     /**
@@ -120,8 +129,13 @@ public final class Gateway implements AutoCloseable {
     /** As above, with the Entra device check made by {@code entraChecks} (tests point it at their own Graph). */
     static Gateway start(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
             CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
+        return start(config, secrets, secretIo, audit, entraChecks, Ticker.systemTicker());
+    }
+
+    static Gateway start(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
+            CertificateChecks.EntraCheckFactory entraChecks, Ticker limitsTicker) throws ConfigException, InterruptedException {
         try {
-            return build(config, secrets, secretIo, audit, entraChecks);
+            return build(config, secrets, secretIo, audit, entraChecks, limitsTicker);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             secrets.close();
             secretIo.shutdownNow();
@@ -130,13 +144,13 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Gateway build(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
-            CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
+            CertificateChecks.EntraCheckFactory entraChecks, Ticker limitsTicker) throws ConfigException, InterruptedException {
         Clock clock = Clock.systemUTC();
         PolicyConfig policyConfig = config.policy();
         TrustMaterial trust = TrustMaterial.load(config.tls(), policyConfig);
         CertificateChecks checks = CertificateChecks.build(config, trust, clock, entraChecks);
         try {
-            return bind(config, secrets, secretIo, audit, clock, trust, checks);
+            return bind(config, secrets, secretIo, audit, clock, trust, checks, limitsTicker);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             checks.close();
             throw e;
@@ -144,7 +158,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Gateway bind(GatewayConfig config, SecretBackends secrets, ExecutorService secretIo, AuditSink audit,
-            Clock clock, TrustMaterial trust, CertificateChecks checks) throws ConfigException, InterruptedException {
+            Clock clock, TrustMaterial trust, CertificateChecks checks, Ticker limitsTicker)
+            throws ConfigException, InterruptedException {
         PolicyConfig policyConfig = config.policy();
         ClientCertificatePolicy policy = checks.policy();
         ClientAuthenticator authenticator = new ClientAuthenticator(policy, policyConfig, Ticker.systemTicker(), clock);
@@ -153,7 +168,8 @@ public final class Gateway implements AutoCloseable {
         KeyMaterial serverKey = ServerTls.loadKeyMaterial(config.tls());
         SslContext sslContext = ServerTls.build(config.tls(), config.listener().tlsProvider(), config.listener().mode(),
                 serverKey, authenticator, trust.acceptedIssuers());
-        HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
+        AbuseControls abuse = AbuseControls.fromConfig(config.limits(), config.listener(), limitsTicker);
+        HandshakeFailureLog handshakeFailures = new HandshakeFailureLog(abuse::handshakeRefused);
         AsyncAdmission asyncChecks = new AsyncAdmission(checks.asyncChecks(), config.listener().mode(), clock,
                 policyConfig.clockSkew(), handshakeFailures);
 
@@ -181,12 +197,12 @@ public final class Gateway implements AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new DeviceChannelInitializer(sslContext, listener, authenticator, handshakeFailures,
-                            asyncChecks, http, reader, active, connections))
+                            asyncChecks, http, reader, active, connections, abuse))
                     .bind(listener.bind(), listener.port())
                     .sync()
                     .channel();
             Gateway gateway = new Gateway(config, group, serverChannel, connections, active, secrets, secretIo,
-                    handshakeFailures, checks);
+                    handshakeFailures, checks, abuse);
             checks.onRevocationChange(() -> {
                 // new revocation data: forget validated chains, and drop live connections now revoked
                 authenticator.invalidateAll();
@@ -233,6 +249,11 @@ public final class Gateway implements AutoCloseable {
             }
         }
         return closed;
+    }
+
+    /** Rate limits, connection limits, lockout, timeouts and PROXY refusals, with their counters. */
+    public AbuseControls limits() {
+        return abuse;
     }
 
     /** Refusals and audit-mode violations by cause, counted since start. */
