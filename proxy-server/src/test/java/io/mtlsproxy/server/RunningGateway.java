@@ -44,6 +44,13 @@ final class RunningGateway implements AutoCloseable {
     /** @param entraChecks makes the Entra device check, e.g. one that asks a test's Graph fixture */
     static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env,
             CertificateChecks.EntraCheckFactory entraChecks) throws Exception {
+        return start(dir, pki, listenerLines, sections, env, entraChecks, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    }
+
+    /** @param limitsTicker the abuse controls' time (rate limits, lockout): a test's fake ticker */
+    static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env,
+            CertificateChecks.EntraCheckFactory entraChecks, com.github.benmanes.caffeine.cache.Ticker limitsTicker)
+            throws Exception {
         pki.writeServerFiles(dir);
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, """
@@ -63,7 +70,7 @@ final class RunningGateway implements AutoCloseable {
             synchronized (audit) {
                 audit.add(event);
             }
-        }, entraChecks);
+        }, entraChecks, limitsTicker);
         return new RunningGateway(pki, gateway, audit);
     }
 
