@@ -31,17 +31,18 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * accept ─► [PROXY v2 header, from trusted balancers only] ─► admission: allowlist, lockout of the
- *        address, connection limits, new-connection rate ─► write timeout ─► idle timeout ─► TLS
- *        ─► identity ─► request-head timeout ┬ HTTP codec ┴ ─► API
+ *        address, connection limits, new-connection rate ─► [no PROXY header from anyone else]
+ *        ─► write timeout ─► idle timeout ─► TLS ─► identity ─► request-head timeout ┬ HTTP codec ┴ ─► API
  * </pre>
  *
  * The admission checks need the client's real address, which behind a balancer only the PROXY
- * header gives. So the pipeline is built in two steps: {@link #initChannel} runs at accept and,
- * for a trusted balancer's connection, installs only the PROXY handlers; they pin the header's
- * source address and then call {@link #admitted}, the second step, which every other connection
- * reaches at once from {@code initChannel}. {@code admitted} runs the admission checks and builds
- * the rest only for a connection they let through: a refused connection is closed before an
- * SslHandler (or anything else) exists for it, so refusing costs no TLS work.
+ * header gives. So the pipeline is built in steps, each a method below: {@link #initChannel} runs
+ * at accept and, for a trusted balancer's connection, installs only the PROXY handlers, which pin
+ * the header's source address and then call {@link #admitted}; every other connection goes there
+ * at once. {@code admitted} runs the admission checks, and only for a connection they let through
+ * goes on to {@link #secured} (with PROXY v2 on, a connection from elsewhere first shows that it
+ * does not start with a header). A refused connection is closed before an SslHandler (or anything
+ * else) exists for it, so refusing costs no TLS work and logs one line, not a failed handshake too.
  */
 final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
     private final SslContext sslContext;
@@ -84,16 +85,23 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         admitted(channel);
     }
 
-    /** The second step, once the client address is known: admission, then the rest of the pipeline. */
+    /** Once the client address is known: admission, then TLS and HTTP. */
     private void admitted(Channel channel) {
         if (!abuse.admit(channel)) {
             return; // closed, counted and logged
         }
         connections.add(channel);
-        ChannelPipeline pipeline = channel.pipeline();
         if (proxyProtocol.enabled() && channel.attr(ConnectionAttributes.CLIENT_ADDRESS).get() == null) {
-            pipeline.addLast("proxy-refusal", proxyProtocol.untrustedHeaderRefusal());
+            // only a trusted balancer may say where a connection comes from
+            channel.pipeline().addLast("proxy-refusal", proxyProtocol.untrustedHeaderRefusal(this::secured));
+            return;
         }
+        secured(channel);
+    }
+
+    /** An admitted connection's TLS and HTTP handlers. */
+    private void secured(Channel channel) {
+        ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("write-timeout", new WriteTimeout(listener.writeTimeout(), abuse.refusals()));
         // reader-idle only: watching writes too would hang a listener on every response's promise
         pipeline.addLast("idle", new IdleStateHandler(listener.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));

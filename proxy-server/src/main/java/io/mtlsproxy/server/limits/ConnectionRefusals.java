@@ -31,6 +31,7 @@ public final class ConnectionRefusals {
         PROXY_HEADER_INVALID(true),
         PROXY_HEADER_TIMEOUT(true),
         PROXY_ADDRESS_UNSUPPORTED(true),
+        FIRST_BYTES_TIMEOUT(true),
         REQUEST_HEAD_TIMEOUT(false),
         WRITE_TIMEOUT(false);
 
@@ -72,6 +73,20 @@ public final class ConnectionRefusals {
 
     /** Counts, logs within the budget, and closes the connection. */
     void refuse(Channel channel, Cause cause, String detail) {
+        record(channel, cause, detail);
+        channel.close();
+    }
+
+    /**
+     * As {@link #refuse(Channel, Cause, String)}, closing from {@code ctx}: from below TLS this
+     * skips the close_notify, which a client that does not read would never take.
+     */
+    void refuse(io.netty.channel.ChannelHandlerContext ctx, Cause cause, String detail) {
+        record(ctx.channel(), cause, detail);
+        ctx.close();
+    }
+
+    private void record(Channel channel, Cause cause, String detail) {
         counts.get(cause).increment();
         if (logBudget.tryTake(ticker.read()) == 0) {
             long left = suppressed.getAndSet(0);
@@ -81,6 +96,5 @@ public final class ConnectionRefusals {
         } else {
             suppressed.incrementAndGet();
         }
-        channel.close();
     }
 }

@@ -74,9 +74,13 @@ public final class ProxyProtocol {
         return List.of(new HeaderDetector(), new SourceAddressHandler(addressKnown));
     }
 
-    /** For connections from other addresses: refuses one that starts with a PROXY header. */
-    public ChannelHandler untrustedHeaderRefusal() {
-        return new UntrustedHeaderRefusal();
+    /**
+     * For connections from other addresses: refuses one that starts with a PROXY header, and
+     * otherwise calls {@code notAHeader}, which continues the pipeline (TLS). Until the first
+     * bytes arrive there is no SslHandler, so this handler enforces the handshake timeout.
+     */
+    public ChannelHandler untrustedHeaderRefusal(Consumer<Channel> notAHeader) {
+        return new UntrustedHeaderRefusal(notAHeader);
     }
 
     /** '\r' starts the v2 signature, 'P' the v1 text; TLS starts with 0x16, so one byte usually decides. */
@@ -192,6 +196,25 @@ public final class ProxyProtocol {
     }
 
     private final class UntrustedHeaderRefusal extends ByteToMessageDecoder {
+        private final Consumer<Channel> notAHeader;
+        private ScheduledFuture<?> deadline;
+
+        UntrustedHeaderRefusal(Consumer<Channel> notAHeader) {
+            this.notAHeader = notAHeader;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            deadline = ctx.executor().schedule(() -> refusals.refuse(ctx.channel(), Cause.FIRST_BYTES_TIMEOUT,
+                    "nothing received within " + headerTimeoutMillis + "ms (listener.handshakeTimeout)"),
+                    headerTimeoutMillis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        protected void handlerRemoved0(ChannelHandlerContext ctx) {
+            deadline.cancel(false);
+        }
+
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
             if (!in.isReadable()) {
@@ -211,7 +234,9 @@ public final class ProxyProtocol {
                         break;
                 }
             }
-            ctx.pipeline().remove(this); // not a PROXY header: what was read goes on to TLS
+            deadline.cancel(false);
+            notAHeader.accept(ctx.channel()); // not a PROXY header: TLS joins the pipeline behind this handler...
+            ctx.pipeline().remove(this);      // ...which leaves and hands it what was read
         }
     }
 }

@@ -66,7 +66,7 @@ public final class WriteTimeout extends ChannelDuplexHandler {
             arm(ctx); // the client is reading, only more slowly than we write: watch the newer bytes
             return;
         }
-        refusals.refuse(ctx.channel(), Cause.WRITE_TIMEOUT, (mustBeWritten - written) + " bytes not taken by the client within "
+        refusals.refuse(ctx, Cause.WRITE_TIMEOUT, (mustBeWritten - written) + " bytes not taken by the client within "
                 + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + "ms (listener.writeTimeout)");
     }
 
