@@ -192,6 +192,19 @@ class ProxyProtocolTest {
     }
 
     @Test
+    void connectionsThatSendNothingAreClosedWithinTheHandshakeTimeout() throws Exception {
+        try (RunningGateway gateway = start("  handshakeTimeout: 300ms\n")) {
+            for (String from : new String[] {BALANCER, "127.0.0.1"}) {
+                try (Socket silent = rawFrom(from, gateway.port())) {
+                    assertThat(silent.getInputStream().read()).isEqualTo(-1);
+                }
+            }
+            assertThat(gateway.gateway.limits().refusals().count(Cause.PROXY_HEADER_TIMEOUT)).isEqualTo(1);
+            assertThat(gateway.gateway.limits().refusals().count(Cause.FIRST_BYTES_TIMEOUT)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void localCommandIsServedAsTheBalancersOwnConnection() throws Exception {
         try (RunningGateway gateway = start(""); TlsClient client = throughBalancer(gateway, v2Header(0, null, 0, null, 0))) {
             assertThat(client.get("/v1/secrets/fleet-wifi").status()).isEqualTo(200);
