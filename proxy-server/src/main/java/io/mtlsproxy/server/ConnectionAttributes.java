@@ -2,7 +2,9 @@ package io.mtlsproxy.server;
 
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.server.tls.Admission;
+import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletableFuture;
 
 /** What the pipeline pins to a connection. Written once, by the handler named beside each key. */
@@ -16,5 +18,17 @@ public final class ConnectionAttributes {
      */
     public static final AttributeKey<CompletableFuture<Admission>> ADMISSION = AttributeKey.valueOf("mtls-proxy.admission");
 
+    /**
+     * The client's address as the PROXY protocol v2 header of a trusted balancer gave it; written
+     * by {@code ProxySourceHandler} before any other handler runs. Unset without such a header.
+     */
+    public static final AttributeKey<java.net.InetSocketAddress> CLIENT_ADDRESS = AttributeKey.valueOf("mtls-proxy.client-address");
+
     private ConnectionAttributes() {}
+
+    /** The client's address: the PROXY header's source when there was one, otherwise the socket's peer. */
+    public static SocketAddress clientAddress(Channel channel) {
+        SocketAddress proxied = channel.attr(CLIENT_ADDRESS).get();
+        return proxied != null ? proxied : channel.remoteAddress();
+    }
 }

@@ -14,6 +14,7 @@ import io.mtlsproxy.server.admin.Operations;
 import io.mtlsproxy.server.admin.ReloadHook;
 import io.mtlsproxy.server.admin.ReloadOutcome;
 import io.mtlsproxy.server.http.ActiveRequests;
+import io.mtlsproxy.server.limits.AbuseControls;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -91,12 +92,15 @@ public final class Gateway implements AutoCloseable {
     private final List<Consumer<ReloadResult>> reloadListeners = new CopyOnWriteArrayList<>();
     private long generations;
     private final Operations operations;
+    private final AbuseControls abuse;
     private volatile boolean stopped;
 
     private Gateway(ConfigSource source, Generation.Parts parts, AtomicReference<Generation> current, EventLoopGroup group,
             Channel serverChannel, ChannelGroup connections, ActiveRequests active, ExecutorService secretIo,
-            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader, Operations operations) {
+            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader, Operations operations,
+            AbuseControls abuse) {
         this.operations = operations;
+        this.abuse = abuse;
         this.source = source;
         this.parts = parts;
         this.current = current;
@@ -135,10 +139,16 @@ public final class Gateway implements AutoCloseable {
 
     static Gateway start(ConfigSource source, GatewayConfig config, Map<String, String> environment, AuditSink audit,
             CertificateChecks.EntraCheckFactory entraChecks) throws ConfigException, InterruptedException {
+        return start(source, config, environment, audit, entraChecks, Ticker.systemTicker());
+    }
+
+    /** As above, with the abuse controls (rate limits, lockout) on {@code limitsTicker}: tests drive it. */
+    static Gateway start(ConfigSource source, GatewayConfig config, Map<String, String> environment, AuditSink audit,
+            CertificateChecks.EntraCheckFactory entraChecks, Ticker limitsTicker) throws ConfigException, InterruptedException {
         ExecutorService secretIo = Executors.newFixedThreadPool(4, daemonThreads("secret-io"));
         Map<String, String> env = Map.copyOf(environment);
         Generation.BackendFactory backends = secrets -> SecretBackends.fromConfig(secrets, env, secretIo, Ticker.systemTicker());
-        return start(source, config, backends, secretIo, audit, entraChecks);
+        return start(source, config, backends, secretIo, audit, entraChecks, limitsTicker);
     }
 
     /**
@@ -158,7 +168,7 @@ public final class Gateway implements AutoCloseable {
         Generation.BackendFactory backends = section -> first.getAndSet(false) ? secrets
                 : SecretBackends.fromConfig(section, System.getenv(), secretIo, Ticker.systemTicker());
         try {
-            return start(ConfigSource.fixed(config), config, backends, secretIo, audit, entraChecks);
+            return start(ConfigSource.fixed(config), config, backends, secretIo, audit, entraChecks, Ticker.systemTicker());
         } finally {
             if (first.get()) {
                 secrets.close(); // never handed to a generation
@@ -167,10 +177,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Gateway start(ConfigSource source, GatewayConfig config, Generation.BackendFactory backends,
-            ExecutorService secretIo, AuditSink audit, CertificateChecks.EntraCheckFactory entraChecks)
+            ExecutorService secretIo, AuditSink audit, CertificateChecks.EntraCheckFactory entraChecks, Ticker limitsTicker)
             throws ConfigException, InterruptedException {
+        // the abuse controls count across reloads (a reload must not forgive a locked-out address): built once
+        AbuseControls abuse = AbuseControls.fromConfig(config.limits(), config.listener(), limitsTicker);
         ScheduledExecutorService reloader = Executors.newSingleThreadScheduledExecutor(daemonThreads("reload"));
-        HandshakeFailureLog handshakeFailures = new HandshakeFailureLog();
+        HandshakeFailureLog handshakeFailures = new HandshakeFailureLog(abuse::handshakeRefused);
         Clock clock = Clock.systemUTC();
         // the admin listener and the metrics live as long as the process: admin settings need a restart
         Operations operations = Operations.create(config.admin(), clock);
@@ -186,7 +198,7 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         try {
-            return bind(source, parts, first, secretIo, handshakeFailures, reloader, operations);
+            return bind(source, parts, first, secretIo, handshakeFailures, reloader, operations, abuse);
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             first.close();
             reloader.shutdownNow();
@@ -196,7 +208,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private static Gateway bind(ConfigSource source, Generation.Parts parts, Generation first, ExecutorService secretIo,
-            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader, Operations operations)
+            HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader, Operations operations,
+            AbuseControls abuse)
             throws ConfigException, InterruptedException {
         ListenerConfig listener = first.config.listener();
         boolean epoll = Epoll.isAvailable();
@@ -215,13 +228,13 @@ public final class Gateway implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 4096)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new DeviceChannelInitializer(current, handshakeFailures, active, connections,
-                            operations.metrics()))
+                    .childHandler(new DeviceChannelInitializer(current, listener, handshakeFailures, active, connections,
+                            operations.metrics(), abuse))
                     .bind(listener.bind(), listener.port())
                     .sync()
                     .channel();
             Gateway gateway = new Gateway(source, parts, current, group, serverChannel, connections, active, secretIo,
-                    handshakeFailures, reloader, operations);
+                    handshakeFailures, reloader, operations, abuse);
             gateway.live.add(first);
             gateway.onRevocationChange(first);
             first.checks.start();
@@ -395,6 +408,12 @@ public final class Gateway implements AutoCloseable {
         differs("listener.port", running.port(), l.port(), restart);
         differs("listener.ioThreads", running.ioThreads(), l.ioThreads(), restart);
         differs("listener.tlsProvider", running.tlsProvider(), l.tlsProvider(), restart);
+        differs("listener.allowedClients", running.allowedClients(), l.allowedClients(), restart);
+        differs("listener.proxyProtocol", running.proxyProtocol(), l.proxyProtocol(), restart);
+        differs("listener.trustedProxies", running.trustedProxies(), l.trustedProxies(), restart);
+        differs("limits", started.limits(), next.limits(), restart);
+        differs("admin", started.admin(), next.admin(), restart);
+        differs("logging", started.logging(), next.logging(), restart);
         differs("audit", started.audit(), next.audit(), restart);
         differs("reload", started.reload(), next.reload(), restart);
         return restart;
@@ -471,6 +490,11 @@ public final class Gateway implements AutoCloseable {
     /** The metrics, for parts that add series of their own. */
     public GatewayMetrics metrics() {
         return operations.metrics();
+    }
+
+    /** Rate limits, connection limits, lockout, timeouts and PROXY refusals, with their counters. */
+    public AbuseControls limits() {
+        return abuse;
     }
 
     /** Refusals and audit-mode violations by cause, counted since start. */

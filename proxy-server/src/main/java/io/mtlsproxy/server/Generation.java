@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
 final class Generation {
     private static final Logger log = LoggerFactory.getLogger(Generation.class);
     /** Sections read once at start-up (the audit writer, the reload machinery itself). */
-    static final Set<String> RESTART_ONLY_SECTIONS = Set.of("admin", "logging", "audit", "reload");
+    static final Set<String> RESTART_ONLY_SECTIONS = Set.of("limits", "admin", "logging", "audit", "reload");
 
     /** What every generation is built with; owned by the gateway, not by one generation. */
     record Parts(AuditSink audit, Clock clock, HandshakeFailureLog handshakeFailures,

@@ -47,11 +47,18 @@ final class RunningGateway implements AutoCloseable {
     /** @param entraChecks makes the Entra device check, e.g. one that asks a test's Graph fixture */
     static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env,
             CertificateChecks.EntraCheckFactory entraChecks) throws Exception {
+        return start(dir, pki, listenerLines, sections, env, entraChecks, com.github.benmanes.caffeine.cache.Ticker.systemTicker());
+    }
+
+    /** @param limitsTicker the abuse controls' time (rate limits, lockout): a test's fake ticker */
+    static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, Map<String, String> env,
+            CertificateChecks.EntraCheckFactory entraChecks, com.github.benmanes.caffeine.cache.Ticker limitsTicker)
+            throws Exception {
         GatewayConfig loaded = load(dir, pki, listenerLines, sections, env);
         List<AuditEvent> audit = new ArrayList<>();
         // the config file is the reload source, as with `serve --config`
         Gateway gateway = Gateway.start(ConfigSource.file(new ConfigLoader(env), dir.resolve("config.yaml")), loaded, env,
-                sink(audit), entraChecks);
+                sink(audit), entraChecks, limitsTicker);
         return new RunningGateway(pki, gateway, audit);
     }
 

@@ -39,6 +39,40 @@ final class TlsClient implements AutoCloseable {
 
     static TlsClient connect(int port, X509Certificate trusted, IssuedCertificate client, String... protocols)
             throws Exception {
+        SSLContext context = context(trusted, client);
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+        socket.setSoTimeout(10_000);
+        socket.setEnabledProtocols(protocols.length == 0 ? new String[] {"TLSv1.3"} : protocols);
+        socket.startHandshake();
+        return new TlsClient(socket);
+    }
+
+    /** TLS 1.3 from a given loopback source address (127.0.0.2, ...): one machine, several clients. */
+    static TlsClient connectFrom(String localAddress, int port, X509Certificate trusted, IssuedCertificate client)
+            throws Exception {
+        Socket plain = new Socket();
+        plain.bind(new java.net.InetSocketAddress(localAddress, 0));
+        plain.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+        return over(plain, trusted, client);
+    }
+
+    /** TLS 1.3 over a connected socket, e.g. after the test wrote a PROXY protocol header on it. */
+    static TlsClient over(Socket plain, X509Certificate trusted, IssuedCertificate client) throws Exception {
+        SSLSocket socket = (SSLSocket) context(trusted, client).getSocketFactory()
+                .createSocket(plain, "127.0.0.1", plain.getPort(), true);
+        socket.setUseClientMode(true);
+        socket.setSoTimeout(10_000);
+        socket.setEnabledProtocols(new String[] {"TLSv1.3"});
+        try {
+            socket.startHandshake();
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+        return new TlsClient(socket);
+    }
+
+    private static SSLContext context(X509Certificate trusted, IssuedCertificate client) throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
@@ -47,11 +81,7 @@ final class TlsClient implements AutoCloseable {
         tmf.init(trust);
         KeyManager[] keys = client == null ? null : new KeyManager[] {new FixedKeyManager(client)};
         context.init(keys, tmf.getTrustManagers(), null);
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
-        socket.setSoTimeout(10_000);
-        socket.setEnabledProtocols(protocols.length == 0 ? new String[] {"TLSv1.3"} : protocols);
-        socket.startHandshake();
-        return new TlsClient(socket);
+        return context;
     }
 
     SSLSocket socket() {

@@ -15,6 +15,7 @@ final class ConfigValidator {
     static List<String> validate(GatewayConfig config) {
         List<String> problems = new ArrayList<>();
         listener(config.listener(), problems);
+        LimitsValidator.listener(config.listener(), problems);
         tls(config.tls(), problems);
         policy(config.policy(), config.tls(), config.listenerPolicyUsesEntra(), problems);
         knownPolicy("listener.policy", config.listener().policy(), config, problems);
@@ -26,6 +27,7 @@ final class ConfigValidator {
         if (config.origin().enabled() && !config.origin().path().startsWith("/")) {
             problems.add("origin.path: must start with '/'");
         }
+        LimitsValidator.limits(config.limits(), problems);
         OperationsValidator.validate(config, problems);
         audit(config.audit(), problems);
         reload(config.reload(), problems);

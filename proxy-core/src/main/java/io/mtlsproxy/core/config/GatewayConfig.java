@@ -22,6 +22,7 @@ public record GatewayConfig(
         SecretsConfig secrets,
         ApiConfig api,
         OriginConfig origin,
+        LimitsConfig limits,
         AdminConfig admin,
         LoggingConfig logging,
         AuditConfig audit,
@@ -38,6 +39,7 @@ public record GatewayConfig(
         secrets = Objects.requireNonNullElseGet(secrets, SecretsConfig::defaults);
         api = Objects.requireNonNullElseGet(api, ApiConfig::defaults);
         origin = Objects.requireNonNullElseGet(origin, OriginConfig::defaults);
+        limits = Objects.requireNonNullElseGet(limits, LimitsConfig::defaults);
         admin = Objects.requireNonNullElseGet(admin, AdminConfig::defaults);
         logging = Objects.requireNonNullElseGet(logging, LoggingConfig::defaults);
         audit = Objects.requireNonNullElseGet(audit, AuditConfig::defaults);

@@ -1,6 +1,7 @@
 package io.mtlsproxy.core.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -22,6 +23,14 @@ import java.util.Objects;
  * @param policy the named policy (from {@code policies}) devices must pass on top of the baseline
  *     {@code policy} section; none means the baseline alone
  * @param mode {@code enforce} (the default) or {@code audit} (violations logged and counted, requests pass)
+ * @param requestHeadTimeout a request (head, and body if any) must arrive in full within this once its first
+ *     byte has; a client trickling its headers is closed (slowloris), whatever the idle timeout
+ * @param writeTimeout a response the client does not take off the network within this closes the connection
+ * @param allowedClients CIDRs (IPv4, IPv6) that may connect; empty means every address; others are closed
+ *     at accept, before TLS
+ * @param proxyProtocol {@code off} (the default) or {@code v2}: connections from {@code trustedProxies}
+ *     must start with a PROXY protocol v2 header whose source becomes the client address
+ * @param trustedProxies CIDRs of the balancers allowed (and then required) to send the PROXY header
  */
 public record ListenerConfig(
         String bind,
@@ -36,9 +45,34 @@ public record ListenerConfig(
         Duration shutdownGrace,
         Integer ioThreads,
         String policy,
-        PolicyMode mode) {
+        PolicyMode mode,
+        Duration requestHeadTimeout,
+        Duration writeTimeout,
+        List<String> allowedClients,
+        ProxyProtocol proxyProtocol,
+        List<String> trustedProxies) {
 
     public enum TlsProvider { OPENSSL, JDK }
+
+    /** PROXY protocol on the listener; v1 (text) is never accepted. */
+    public enum ProxyProtocol {
+        OFF, V2;
+
+        /** YAML reads an unquoted {@code off} as false. */
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static ProxyProtocol of(Object value) {
+            if (Boolean.FALSE.equals(value)) {
+                return OFF;
+            }
+            String text = String.valueOf(value).strip().toUpperCase(java.util.Locale.ROOT);
+            for (ProxyProtocol candidate : values()) {
+                if (candidate.name().equals(text)) {
+                    return candidate;
+                }
+            }
+            throw new IllegalArgumentException("'" + value + "' is not one of off, v2");
+        }
+    }
 
     public ListenerConfig {
         bind = Objects.requireNonNullElse(bind, "0.0.0.0");
@@ -53,6 +87,19 @@ public record ListenerConfig(
         shutdownGrace = Objects.requireNonNullElse(shutdownGrace, Duration.ofSeconds(20));
         ioThreads = Objects.requireNonNullElse(ioThreads, 0);
         mode = Objects.requireNonNullElse(mode, PolicyMode.ENFORCE);
+        requestHeadTimeout = Objects.requireNonNullElse(requestHeadTimeout, Duration.ofSeconds(10));
+        writeTimeout = Objects.requireNonNullElse(writeTimeout, Duration.ofSeconds(30));
+        allowedClients = allowedClients == null ? List.of() : List.copyOf(allowedClients);
+        proxyProtocol = Objects.requireNonNullElse(proxyProtocol, ProxyProtocol.OFF);
+        trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+    }
+
+    /** The settings before the abuse controls; the new ones take their defaults. */
+    public ListenerConfig(String bind, Integer port, TlsProvider tlsProvider, Duration handshakeTimeout,
+            Duration idleTimeout, Duration requestTimeout, Integer maxUriLength, Integer maxHeaderSize,
+            Integer maxBodySize, Duration shutdownGrace, Integer ioThreads, String policy, PolicyMode mode) {
+        this(bind, port, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout, maxUriLength, maxHeaderSize,
+                maxBodySize, shutdownGrace, ioThreads, policy, mode, null, null, null, null, null);
     }
 
     public static ListenerConfig defaults() {
@@ -61,11 +108,13 @@ public record ListenerConfig(
 
     public ListenerConfig withPort(int newPort) {
         return new ListenerConfig(bind, newPort, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout,
-                maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads, policy, mode);
+                maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads, policy, mode, requestHeadTimeout,
+                writeTimeout, allowedClients, proxyProtocol, trustedProxies);
     }
 
     public ListenerConfig withBind(String newBind) {
         return new ListenerConfig(newBind, port, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout,
-                maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads, policy, mode);
+                maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads, policy, mode, requestHeadTimeout,
+                writeTimeout, allowedClients, proxyProtocol, trustedProxies);
     }
 }

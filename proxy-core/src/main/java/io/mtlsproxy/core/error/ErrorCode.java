@@ -23,6 +23,8 @@ public enum ErrorCode {
     SECRET_EXPIRED(410, "the secret has expired"),
     BODY_TOO_LARGE(413, "the request body is too large"),
     URI_TOO_LONG(414, "the request URI is too long"),
+    RATE_LIMITED(429, "too many requests, retry later"),
+    LOCKED_OUT(429, "too many refused requests from this client, retry later"),
     HEADERS_TOO_LARGE(431, "the request headers are too large"),
     INTERNAL_ERROR(500, "internal error"),
     BACKEND_UNAVAILABLE(503, "the secret store is unavailable, retry later"),

@@ -65,6 +65,7 @@ class ExampleConfigTest {
         assertThat(config.policy()).isEqualTo(PolicyConfig.defaults());
         assertThat(config.secrets().cache()).isEqualTo(CacheConfig.defaults());
         assertThat(config.origin()).isEqualTo(OriginConfig.defaults());
+        assertThat(config.limits()).isEqualTo(LimitsConfig.defaults());
         assertThat(config.admin()).isEqualTo(AdminConfig.defaults());
         assertThat(config.logging()).isEqualTo(LoggingConfig.defaults());
         assertThat(config.audit()).isEqualTo(AuditConfig.defaults());
@@ -102,7 +103,7 @@ class ExampleConfigTest {
         assertThat(sections).containsExactly(
                 Arrays.stream(GatewayConfig.class.getRecordComponents()).map(RecordComponent::getName).toArray(String[]::new));
         assertThat(sections).containsExactly("listener", "tls", "policy", "policies", "revocation", "entra", "access", "secrets", "api",
-                "origin", "admin", "logging", "audit", "reload");
+                "origin", "limits", "admin", "logging", "audit", "reload");
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.server.ConnectionAttributes;
 import io.mtlsproxy.server.logging.RequestMdc;
+import io.mtlsproxy.server.limits.RequestLimits;
 import io.mtlsproxy.policy.entra.EntraDevice;
 import io.mtlsproxy.server.tls.Admission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
@@ -50,6 +51,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private final OriginRoute origin;
     private final ActiveRequests active;
     private final RequestObserver observer;
+    private final RequestLimits limits;
+    private RequestLimits.Client limitsClient; // this connection's rate-limit and lockout states, looked up once
     private final RequestIds requestIds = new RequestIds();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
 
@@ -61,16 +64,21 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private CompletableFuture<Admission> originAdmission;
 
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active) {
-        this(settings, reader, active, RequestObserver.NONE);
+        this(settings, reader, active, RequestObserver.NONE, RequestLimits.NONE);
     }
 
-    /** @param observer told of every response (the metrics) */
-    public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active, RequestObserver observer) {
+    /**
+     * @param observer told of every response (the metrics)
+     * @param limits rate limits and lockout of identities and addresses
+     */
+    public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active, RequestObserver observer,
+            RequestLimits limits) {
         this.settings = settings;
         this.reader = reader;
         this.origin = settings.origin();
         this.active = active;
         this.observer = observer;
+        this.limits = limits;
     }
 
     /** A request whose head and body have been read, waiting for its turn. */
@@ -247,6 +255,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             String name = decodeName(path.substring(SECRETS_PREFIX.length()));
+            if (refusedByLimits(ctx, context, identity, name)) {
+                return;
+            }
             String version = queryStart < 0 ? null : versionParameter(uri);
             String ifNoneMatch = request.ifNoneMatch();
             whenRead(ctx, reader.read(identity, name, version), read -> {
@@ -273,6 +284,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
                 return;
             }
+            if (refusedByLimits(ctx, context, identity, name)) {
+                return;
+            }
             whenRead(ctx, reader.read(identity, name), read -> {
                 reader.audit(context, identity, name, read);
                 FullHttpResponse response = Responses.object(ctx.alloc(), context, read.status(),
@@ -284,6 +298,27 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 write(ctx, context, response);
             });
         }
+    }
+
+    /**
+     * Rate limits and lockout, once the route and the secret's name are known and before the read;
+     * a refusal is answered 429 and audited as a denial.
+     */
+    private boolean refusedByLimits(ChannelHandlerContext ctx, RequestContext context, ClientIdentity identity, String name) {
+        RequestLimits.Refusal refusal = limits.check(limitsClient(ctx, identity));
+        if (refusal == null) {
+            return false;
+        }
+        reader.audit(context, identity, name, SecretRead.unavailable(refusal.code(), refusal.reason(), refusal.retryAfter()));
+        respondError(ctx, context, refusal.code(), null, refusal.retryAfter());
+        return true;
+    }
+
+    private RequestLimits.Client limitsClient(ChannelHandlerContext ctx, ClientIdentity identity) {
+        if (limitsClient == null) {
+            limitsClient = limits.client(ctx.channel(), identity);
+        }
+        return limitsClient;
     }
 
     /** A completed admission; one that failed (a bug, never a refusal) refuses rather than guesses. */
@@ -384,7 +419,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
 
     private void respondError(ChannelHandlerContext ctx, RequestContext context, ErrorCode code, String message,
             java.time.Duration retryAfter) {
-        if (code.status() >= 400 && code != ErrorCode.FORBIDDEN && code != ErrorCode.SECRET_NOT_FOUND) {
+        // 403 and 404 are audited; so are 429s, which come in floods and must not flood this log
+        if (code.status() >= 400 && code != ErrorCode.FORBIDDEN && code != ErrorCode.SECRET_NOT_FOUND
+                && code.status() != 429) {
             log.info("request refused client={} requestId={} status={} code={}", context.clientAddress(),
                     context.requestId(), code.status(), code.code());
         }
@@ -395,6 +432,11 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         observer.responded(context.uri(), response.status().code());
         active.finished();
         busy = false;
+        int status = response.status().code();
+        if (status == 401 || status == 403) {
+            // refused by policy or access rules: counts towards the lockout
+            limits.refused(limitsClient(ctx, ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get()));
+        }
         // draining is checked again here: a request admitted before the stop began still closes its connection
         if (!context.keepAlive() || active.isDraining()) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

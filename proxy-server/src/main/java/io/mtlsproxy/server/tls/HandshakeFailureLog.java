@@ -25,8 +25,30 @@ import org.slf4j.LoggerFactory;
 public final class HandshakeFailureLog {
     private static final Logger log = LoggerFactory.getLogger("mtls_proxy.handshake");
 
+    /** The causes that are the certificate policy's verdict (not timeouts, closed sockets or TLS mismatches). */
+    private static final java.util.Set<String> POLICY_CAUSES = policyCauses();
+
     private final ConcurrentHashMap<String, LongAdder> refusals = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LongAdder> auditViolations = new ConcurrentHashMap<>();
+    private final java.util.function.Consumer<Channel> onPolicyRefusal;
+
+    public HandshakeFailureLog() {
+        this(channel -> {});
+    }
+
+    /** @param onPolicyRefusal told of each connection the certificate policy refused (the lockout counts them) */
+    public HandshakeFailureLog(java.util.function.Consumer<Channel> onPolicyRefusal) {
+        this.onPolicyRefusal = onPolicyRefusal;
+    }
+
+    private static java.util.Set<String> policyCauses() {
+        java.util.Set<String> causes = new java.util.HashSet<>();
+        for (RejectReason reason : RejectReason.values()) {
+            causes.add(reason.code());
+        }
+        causes.add("certificate_required");
+        return java.util.Set.copyOf(causes);
+    }
 
     /** Connections refused (or failed) so far with this cause tag. */
     public long refusals(String cause) {
@@ -95,6 +117,9 @@ public final class HandshakeFailureLog {
     void handshakeFailed(Channel channel, Throwable cause) {
         String tag = classify(cause);
         count(refusals, tag);
+        if (POLICY_CAUSES.contains(tag)) {
+            onPolicyRefusal.accept(channel);
+        }
         String detail = detail(cause);
         if (log.isDebugEnabled()) {
             log.debug("handshake failed client={} cause={} detail={}", address(channel), tag, detail, cause);
@@ -126,6 +151,7 @@ public final class HandshakeFailureLog {
         String detail = firstFailure(authentication);
         log.info("connection refused client={} cause={} subject={} detail={} (resumed session re-checked)",
                 address(channel), tag, authentication.identity() == null ? "-" : authentication.identity().subject(), detail);
+        onPolicyRefusal.accept(channel);
     }
 
     private static String detail(Throwable cause) {
@@ -139,8 +165,9 @@ public final class HandshakeFailureLog {
         return cause == null ? "-" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
+    /** The client's address for log lines: the PROXY v2 header's source when a trusted balancer sent one. */
     public static String address(Channel channel) {
-        SocketAddress remote = channel.remoteAddress();
+        SocketAddress remote = io.mtlsproxy.server.ConnectionAttributes.clientAddress(channel);
         if (remote instanceof InetSocketAddress inet) {
             return inet.getAddress() == null ? inet.getHostString() + ":" + inet.getPort()
                     : inet.getAddress().getHostAddress() + ":" + inet.getPort();
