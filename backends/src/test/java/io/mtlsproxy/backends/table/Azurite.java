@@ -66,7 +66,8 @@ final class Azurite implements AutoCloseable {
         }
         Process process;
         try {
-            Path workspace = Files.createTempDirectory("azurite");
+            // under target/ (next to the installed Azurite), so a build leaves nothing in /tmp
+            Path workspace = Files.createTempDirectory(executable.getParent().getParent().getParent(), "workspace");
             process = new ProcessBuilder(command).directory(workspace.toFile()).redirectErrorStream(true).start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start Azurite (" + executable + "): is node on the PATH? " + e, e);
