@@ -239,12 +239,13 @@ public final class Gateway implements AutoCloseable {
             gateway.onRevocationChange(first);
             first.checks.start();
             // metrics and readiness follow the generation in use: a reload's new certificate, trust and backends
-            operations.metrics().bindConnections(connections).bindHandshakes(handshakeFailures)
-                    .bindSecrets(() -> current.get().backends).bindEntra(first.checks.entra())
-                    .bindRevocation(first.checks.revocation()).bindServerCertificate(() -> current.get().serverCertificate);
+            operations.metrics().bindConnections(connections).bindHandshakes(handshakeFailures).bindLimits(abuse)
+                    .bindSecrets(() -> current.get().backends).bindEntra(() -> current.get().checks.entra())
+                    .bindRevocation(() -> current.get().checks.revocation())
+                    .bindServerCertificate(() -> current.get().serverCertificate);
             operations.start(GatewayReadiness.of(() -> current.get().serverCertificate,
                     () -> current.get().trustAnchors.size(), serverChannel::isActive, () -> current.get().backends.calls(),
-                    first.checks.entra(), parts.clock()));
+                    () -> current.get().checks.entra(), parts.clock()));
             operations.reloadHook(gateway.reloadHookForAdmin());
             FunctionCounter.builder("mtls_proxy_reloads", gateway, Gateway::reloads)
                     .description("hot reloads applied").register(operations.metrics().registry());

@@ -65,6 +65,8 @@ class ConnectionAdmissionTest {
             assertThatThrownBy(() -> from(gateway, "127.0.0.1").close()).isInstanceOf(IOException.class);
             assertThat(gateway.gateway.limits().refusals().count(Cause.NOT_ALLOWED)).isEqualTo(1);
             assertThat(gateway.gateway.refusals().refusals("client_closed")).isZero(); // no TLS was started for it
+            assertThat(new AdminClient(gateway.gateway).scrape().value("mtls_proxy_connections_rejected_total",
+                    "cause", "not_allowed")).isEqualTo(1.0);
             try (TlsClient allowed = from(gateway, "127.0.0.2")) {
                 served(allowed);
             }

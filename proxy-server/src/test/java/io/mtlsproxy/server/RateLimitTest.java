@@ -81,6 +81,8 @@ class RateLimitTest {
             assertThat(a.get("/v1/secrets/fleet-wifi").status()).isEqualTo(200);
             assertThat(a.get("/v1/secrets/fleet-wifi").status()).isEqualTo(429);
             assertThat(gateway.gateway.limits().requests().identityRateLimited()).isEqualTo(4);
+            assertThat(new AdminClient(gateway.gateway).scrape().value("mtls_proxy_requests_rate_limited_total", "by", "identity"))
+                    .isEqualTo(4.0);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.mtlsproxy.server.admin;
 
+import io.mtlsproxy.server.limits.AbuseControls;
+import io.mtlsproxy.server.limits.ConnectionRefusals;
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -234,6 +236,30 @@ public final class GatewayMetrics implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The abuse controls: connections refused or closed by cause (allowlist, lockout, limits,
+     * handshake rate, PROXY refusals, timeouts), requests refused by rate limits and lockout, and
+     * lockouts started.
+     */
+    public GatewayMetrics bindLimits(AbuseControls abuse) {
+        for (ConnectionRefusals.Cause cause : ConnectionRefusals.Cause.values()) {
+            FunctionCounter.builder(PREFIX + "connections_rejected", abuse, a -> a.refusals().count(cause))
+                    .tag("cause", cause.tag())
+                    .description("connections refused or closed by the abuse controls, by cause").register(registry);
+        }
+        FunctionCounter.builder(PREFIX + "requests_rate_limited", abuse, a -> a.requests().identityRateLimited())
+                .tag("by", "identity").description("requests refused 429 rate_limited").register(registry);
+        FunctionCounter.builder(PREFIX + "requests_rate_limited", abuse, a -> a.requests().addressRateLimited())
+                .tag("by", "address").description("requests refused 429 rate_limited").register(registry);
+        FunctionCounter.builder(PREFIX + "requests_locked_out", abuse, a -> a.requests().lockedOut())
+                .description("requests refused 429 locked_out").register(registry);
+        FunctionCounter.builder(PREFIX + "lockouts", abuse, AbuseControls::identityLockouts)
+                .tag("by", "identity").description("lockouts started").register(registry);
+        FunctionCounter.builder(PREFIX + "lockouts", abuse, AbuseControls::addressLockouts)
+                .tag("by", "address").description("lockouts started").register(registry);
+        return this;
+    }
+
     /** Refusals and audit-mode violations by cause (registered as causes appear). */
     public GatewayMetrics bindHandshakes(HandshakeFailureLog log) {
         this.handshakeLog = log;
@@ -289,28 +315,32 @@ public final class GatewayMetrics implements AutoCloseable {
     }
 
     /** The Entra device check's counters and whether Graph answered last; nothing when Entra is not used. */
-    public GatewayMetrics bindEntra(EntraDeviceCheck entra) {
-        if (entra == null) {
+    public GatewayMetrics bindEntra(Supplier<EntraDeviceCheck> entra) {
+        if (entra.get() == null) {
             return this;
         }
+        // the check in use now: a reload builds a new one (its counters start again, as a restart's would)
         for (Map.Entry<String, ToLongFunction<EntraDeviceCheck.Counters>> series : ENTRA_SERIES) {
             ToLongFunction<EntraDeviceCheck.Counters> read = series.getValue();
-            FunctionCounter.builder(PREFIX + "entra_" + series.getKey(), entra, e -> read.applyAsLong(e.counters()))
+            FunctionCounter.builder(PREFIX + "entra_" + series.getKey(), entra,
+                            e -> e.get() == null ? 0 : read.applyAsLong(e.get().counters()))
                     .description("Entra device check: " + series.getKey().replace('_', ' ')).register(registry);
         }
-        Gauge.builder(PREFIX + "entra_graph_reachable", entra, e -> e.graphStatus() == null || e.graphStatus().reachable() ? 1 : 0)
+        Gauge.builder(PREFIX + "entra_graph_reachable", entra, e -> e.get() == null ? Double.NaN
+                        : e.get().graphStatus() == null || e.get().graphStatus().reachable() ? 1 : 0)
                 .description("1 when the last Graph lookup was answered (or none was made yet), else 0").register(registry);
         return this;
     }
 
-    /** Revocation counters; nothing when revocation is off. */
-    public GatewayMetrics bindRevocation(Revocation revocation) {
-        if (revocation == null) {
+    /** Revocation counters of the revocation in use now; nothing when revocation is off at start. */
+    public GatewayMetrics bindRevocation(Supplier<Revocation> revocation) {
+        if (revocation.get() == null) {
             return this;
         }
         for (Map.Entry<String, ToLongFunction<RevocationStats>> series : REVOCATION_SERIES) {
             ToLongFunction<RevocationStats> read = series.getValue();
-            FunctionCounter.builder(PREFIX + "revocation_" + series.getKey(), revocation, r -> read.applyAsLong(r.stats()))
+            FunctionCounter.builder(PREFIX + "revocation_" + series.getKey(), revocation,
+                            r -> r.get() == null ? 0 : read.applyAsLong(r.get().stats()))
                     .description("revocation: " + series.getKey().replace('_', ' ')).register(registry);
         }
         return this;

@@ -18,19 +18,18 @@ public final class GatewayReadiness {
      * @param trustAnchors how many client trust anchors are loaded now
      * @param listenerBound whether the device listener accepts connections
      * @param backends the backends' last call outcomes, of the backends in use now
-     * @param entra the Entra check when a policy uses it, else null
+     * @param entra the Entra check in use now when a policy uses it, else null
      */
     public static Readiness of(Supplier<X509Certificate> serverCertificate, Supplier<Integer> trustAnchors,
-            BooleanSupplier listenerBound, Supplier<BackendCalls> backends, EntraDeviceCheck entra, Clock clock) {
+            BooleanSupplier listenerBound, Supplier<BackendCalls> backends, Supplier<EntraDeviceCheck> entra, Clock clock) {
         Readiness readiness = new Readiness()
                 .add(() -> List.of(tls(serverCertificate.get(), trustAnchors.get(), clock.instant())))
                 .add(() -> List.of(listenerBound.getAsBoolean()
                         ? new Readiness.Status("listener", true, "accepting device connections")
                         : new Readiness.Status("listener", false, "the device listener is not bound")))
                 .add(() -> backends.get().health().stream().map(GatewayReadiness::backend).toList());
-        if (entra != null) {
-            readiness.add(() -> List.of(graph(entra.graphStatus())));
-        }
+        // Graph counts only while a policy in use asks it (a reload may add or drop one)
+        readiness.add(() -> entra.get() == null ? List.of() : List.of(graph(entra.get().graphStatus())));
         return readiness;
     }
 
