@@ -81,11 +81,22 @@ final class OriginRoute {
         Map<String, Object> body = message(text);
         body.put("ErrorCode", error.code());
         if (error == ErrorCode.SECRET_NOT_FOUND) {
-            body.put("Hint", "Check that the secret '" + name + "' exists in the " + defaultWorkload
-                    + " workload (for APPSETTINGS: an app setting named VAR_" + name + ").");
+            body.put("Hint", "Check that the secret '" + name + "' exists in the " + defaultWorkload + " workload ("
+                    + whereItLives(defaultWorkload, name) + ").");
         }
         body.put("Diagnostics", diagnostics(request, identity, name, defaultWorkload, phase, text));
         return body;
+    }
+
+    /** Where a secret of this name lives in a store of this kind, as the origin's Hint told it for APPSETTINGS. */
+    private static String whereItLives(String workload, String name) {
+        return switch (workload.toLowerCase(java.util.Locale.ROOT)) {
+            case "appsettings" -> "for APPSETTINGS: an app setting named VAR_" + name;
+            case "keyvault" -> "for KEYVAULT: a secret named " + name + " in the vault, enabled";
+            case "table" -> "for TABLE: a row whose RowKey is " + name + " (PartitionKey secret by default)";
+            case "file" -> "a file named " + name + " in the backend's directory";
+            default -> "a secret named " + name;
+        };
     }
 
     private static Map<String, Object> message(String text) {

@@ -73,4 +73,16 @@ class OriginRouteStructuredSecretTest {
         assertThat(body.get("SecretValue").asText()).isEqualTo("office-psk");
         assertThat(body.get("Workload").asText()).isEqualTo("APPSETTINGS");
     }
+
+    @Test
+    void notFoundHintNamesWhereTheSecretLivesInThisKindOfStore() throws Exception {
+        SecretRead missing = SecretRead.refused(io.mtlsproxy.core.error.ErrorCode.SECRET_NOT_FOUND, "secret_not_found");
+
+        Map<String, Object> table = route.answer(request, kiosk(), null, "wifi-office", missing);
+        Map<String, Object> vault = new OriginRoute(Clock.systemUTC(), "CertChainValidation", true, "keyvault")
+                .answer(request, kiosk(), null, "wifi-office", missing);
+
+        assertThat(table.get("Hint")).asString().contains("RowKey is wifi-office").doesNotContain("VAR_");
+        assertThat(vault.get("Hint")).asString().contains("a secret named wifi-office in the vault");
+    }
 }
