@@ -1,5 +1,6 @@
 package io.mtlsproxy.backends;
 
+import io.mtlsproxy.core.testing.ManagedIdentityEndpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 

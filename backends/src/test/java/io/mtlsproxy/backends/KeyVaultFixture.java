@@ -1,5 +1,6 @@
 package io.mtlsproxy.backends;
 
+import io.mtlsproxy.core.testing.ManagedIdentityEndpoint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;

@@ -1,5 +1,6 @@
 package io.mtlsproxy.policy.entra;
 
+import io.mtlsproxy.core.testing.ManagedIdentityEndpoint;
 import static io.mtlsproxy.policy.entra.EntraPki.entraKey;
 import static io.mtlsproxy.policy.entra.EntraPki.identity;
 import static io.mtlsproxy.policy.entra.EntraPki.newDeviceId;

@@ -1,5 +1,6 @@
 package io.mtlsproxy.policy.entra;
 
+import io.mtlsproxy.core.testing.ManagedIdentityEndpoint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

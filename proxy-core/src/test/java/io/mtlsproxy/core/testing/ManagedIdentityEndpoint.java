@@ -1,4 +1,4 @@
-package io.mtlsproxy.backends;
+package io.mtlsproxy.core.testing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -20,11 +20,12 @@ import java.util.concurrent.Executors;
 /**
  * An App Service managed-identity token endpoint ({@code GET ?resource=...&api-version=2019-08-01}
  * with header {@code X-IDENTITY-HEADER}), reached by the real azure-identity credential through
- * {@code IDENTITY_ENDPOINT} / {@code IDENTITY_HEADER}, which the backends pom sets on the test JVM.
+ * {@code IDENTITY_ENDPOINT} / {@code IDENTITY_HEADER}, which the pom of the module under test sets on the test JVM.
  * MSAL reads them from the process environment only, so there is one endpoint per test JVM on the
- * port the build reserved; tests tell it apart by the token resource, unique per Key Vault fixture (or shared: see KeyVaultFixture).
+ * port the build reserved; tests tell it apart by the token resource (unique per Graph or Key Vault fixture). Shared by the
+ * policy and backends tests through proxy-core's test-jar.
  */
-final class ManagedIdentityEndpoint {
+public final class ManagedIdentityEndpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static ManagedIdentityEndpoint instance;
 
@@ -48,14 +49,14 @@ final class ManagedIdentityEndpoint {
         server.start(); // lives as long as the test JVM
     }
 
-    static synchronized ManagedIdentityEndpoint get() {
+    public static synchronized ManagedIdentityEndpoint get() {
         if (instance == null) {
-            String port = System.getProperty("backends.test.identityPort");
+            String port = System.getProperty("mtlsproxy.test.identityPort");
             String endpoint = System.getenv("IDENTITY_ENDPOINT");
             String header = System.getenv("IDENTITY_HEADER");
             if (port == null || endpoint == null || header == null || !endpoint.contains(":" + port + "/")) {
-                throw new IllegalStateException("run through Maven: backends/pom.xml sets IDENTITY_ENDPOINT, "
-                        + "IDENTITY_HEADER and backends.test.identityPort for the Key Vault tests (found port="
+                throw new IllegalStateException("run through Maven: the module's pom sets IDENTITY_ENDPOINT, "
+                        + "IDENTITY_HEADER and mtlsproxy.test.identityPort for the managed-identity tests (found port="
                         + port + ", IDENTITY_ENDPOINT=" + endpoint + ")");
             }
             try {
@@ -67,21 +68,21 @@ final class ManagedIdentityEndpoint {
         return instance;
     }
 
-    void grant(String resource, String token, Instant expiresOn) {
+    public void grant(String resource, String token, Instant expiresOn) {
         grants.put(resource, new Grant(token, expiresOn, 0));
     }
 
-    void refuse(String resource, int status) {
+    public void refuse(String resource, int status) {
         grants.put(resource, new Grant(null, null, status));
     }
 
     /** The query parameters of every token request for this resource. */
-    List<Map<String, String>> requests(String resource) {
+    public List<Map<String, String>> requests(String resource) {
         return List.copyOf(requests.getOrDefault(resource, List.of()));
     }
 
     /** Problems seen since the last call (the endpoint is shared by the tests of the JVM). */
-    synchronized List<String> drainProblems() {
+    public synchronized List<String> drainProblems() {
         List<String> seen = List.copyOf(problems);
         problems.clear();
         return seen;
@@ -123,7 +124,7 @@ final class ManagedIdentityEndpoint {
         exchange.getResponseBody().write(bytes);
     }
 
-    static Map<String, String> query(String rawQuery) {
+    public static Map<String, String> query(String rawQuery) {
         Map<String, String> params = new LinkedHashMap<>();
         if (rawQuery == null || rawQuery.isEmpty()) {
             return params;
