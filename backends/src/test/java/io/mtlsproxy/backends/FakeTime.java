@@ -11,7 +11,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /** A ticker and a scheduler on the same fake time: scheduled tasks run when a test advances past them. */
-final class FakeTime implements Ticker, Scheduler {
+public final class FakeTime implements Ticker, Scheduler {
     private long nanos;
     private final List<Task> tasks = new ArrayList<>();
 
@@ -30,12 +30,12 @@ final class FakeTime implements Ticker, Scheduler {
     }
 
     /** Tasks scheduled and neither run nor cancelled. */
-    synchronized int pending() {
+    public synchronized int pending() {
         return (int) tasks.stream().filter(t -> !t.handle().isDone()).count();
     }
 
     /** Moves time on and runs, in order, every task due by then that was not cancelled. */
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         List<Task> due = new ArrayList<>();
         synchronized (this) {
             nanos += duration.toNanos();

@@ -64,12 +64,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-    /**
-     * Caffeine logs every failed load (each 404 included) with a stack trace at WARNING through
-     * java.util.logging; the gateway logs failures itself, once and without traces. Held in a
-     * field because java.util.logging keeps loggers only weakly.
-     */
-    private static final java.util.logging.Logger CAFFEINE_ASYNC_LOG = quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
 
     private final ConfigSource source;
     private final Generation.Parts parts;
@@ -545,12 +539,6 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         stop(config().listener().shutdownGrace());
-    }
-
-    private static java.util.logging.Logger quiet(String name) {
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger(name);
-        logger.setLevel(java.util.logging.Level.SEVERE);
-        return logger;
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads(String prefix) {

@@ -1,5 +1,6 @@
 package io.mtlsproxy.server;
 
+import io.mtlsproxy.backends.FakeTime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,7 +55,7 @@ class SecretCacheGatewayTest {
     private final TestPki pki = new TestPki();
     private final IssuedCertificate deviceA = pki.client("device-a");
     private final IssuedCertificate deviceB = pki.client("device-b");
-    private final ManualTime time = new ManualTime();
+    private final FakeTime time = new FakeTime();
     private final ScriptedBackend vault = new ScriptedBackend("vault").put("wifi-psk", "psk-1", "1");
     private SecretBackends secrets;
 
