@@ -36,13 +36,15 @@ public final class ClientCertificatePolicy {
     private final Duration clockSkew;
     private final Clock clock;
     private final CompiledPolicy named;
+    private final Map<String, CompiledPolicy> policies;
 
     public ClientCertificatePolicy(List<? extends CertificateCheck> checks, Duration clockSkew, Clock clock) {
-        this(checks, clockSkew, clock, null);
+        this(checks, clockSkew, clock, null, Map.of());
     }
 
     private ClientCertificatePolicy(List<? extends CertificateCheck> checks, Duration clockSkew, Clock clock,
-            CompiledPolicy named) {
+            CompiledPolicy named, Map<String, CompiledPolicy> policies) {
+        this.policies = Map.copyOf(policies);
         this.checks = List.copyOf(checks);
         this.clockSkew = Objects.requireNonNull(clockSkew, "clockSkew");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -100,7 +102,7 @@ public final class ClientCertificatePolicy {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return fromConfig(config.policy(), name == null ? null : policies.get(name), trust, clock, revocation);
+        return fromConfig(config.policy(), name == null ? null : policies.get(name), policies, trust, clock, revocation);
     }
 
     /**
@@ -124,11 +126,12 @@ public final class ClientCertificatePolicy {
      */
     public static ClientCertificatePolicy fromConfig(PolicyConfig config, CompiledPolicy named, TrustMaterial trust,
             Clock clock) throws ConfigException {
-        return fromConfig(config, named, trust, clock, null);
+        return fromConfig(config, named, named == null ? Map.of() : Map.of(named.name(), named), trust, clock, null);
     }
 
-    private static ClientCertificatePolicy fromConfig(PolicyConfig config, CompiledPolicy named, TrustMaterial trust,
-            Clock clock, CertificateCheck revocation) throws ConfigException {
+    private static ClientCertificatePolicy fromConfig(PolicyConfig config, CompiledPolicy named,
+            Map<String, CompiledPolicy> policies, TrustMaterial trust, Clock clock, CertificateCheck revocation)
+            throws ConfigException {
         List<String> problems = baselineProblems(config, trust, named != null && named.requiresEntra());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
@@ -157,7 +160,7 @@ public final class ClientCertificatePolicy {
             log.warn("policy.allowExpired is ON: expired device certificates are accepted; an emergency setting, "
                     + "turn it off once the devices are renewed");
         }
-        return new ClientCertificatePolicy(checks, config.clockSkew(), clock, named);
+        return new ClientCertificatePolicy(checks, config.clockSkew(), clock, named, policies);
     }
 
     /** @param entra the named policy asks Graph, which authenticates the device's key by itself */
@@ -212,6 +215,11 @@ public final class ClientCertificatePolicy {
     /** The top-level checks, in order; the named policy is the last one, named {@code policies.<name>}. */
     public List<CertificateCheck> checks() {
         return checks;
+    }
+
+    /** Every policy under {@code policies}, compiled once here, by name: routes name theirs from these. */
+    public Map<String, CompiledPolicy> compiledPolicies() {
+        return policies;
     }
 
     /** The listener's named policy, if one is configured. */

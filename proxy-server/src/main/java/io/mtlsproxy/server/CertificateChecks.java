@@ -14,13 +14,10 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
 import io.mtlsproxy.core.config.PolicyMode;
 import io.mtlsproxy.core.config.RoutePolicy;
-import io.mtlsproxy.policy.rules.CompiledPolicy;
-import io.mtlsproxy.policy.rules.PolicyCompiler;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.RouteGuard;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,12 +35,9 @@ final class CertificateChecks implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final List<AsyncCertificateCheck> asyncChecks;
 
-    private final Map<String, CompiledPolicy> namedPolicies;
-
-    private CertificateChecks(ClientCertificatePolicy policy, Map<String, CompiledPolicy> namedPolicies,
-            Revocation revocation, EntraDeviceCheck entra, ScheduledExecutorService scheduler) {
+    private CertificateChecks(ClientCertificatePolicy policy, Revocation revocation, EntraDeviceCheck entra,
+            ScheduledExecutorService scheduler) {
         this.policy = policy;
-        this.namedPolicies = Map.copyOf(namedPolicies);
         this.revocation = revocation;
         this.entra = entra;
         this.scheduler = scheduler;
@@ -78,12 +72,10 @@ final class CertificateChecks implements AutoCloseable {
             }
             ClientCertificatePolicy policy = ClientCertificatePolicy.fromConfig(config, trust, clock,
                     revocation == null ? null : revocation.handshakeCheck());
-            // ClientCertificatePolicy compiled (and validated) every policy already; routes use the same
-            Map<String, CompiledPolicy> named = PolicyCompiler.compileAll(config.policies());
             if (config.anyPolicyUsesEntra()) {
                 entra = entraChecks.create(config.entra(), clock);
             }
-            return new CertificateChecks(policy, named, revocation, entra, scheduler);
+            return new CertificateChecks(policy, revocation, entra, scheduler);
         } catch (ConfigException | RuntimeException e) {
             close(revocation, entra, scheduler);
             throw e;
@@ -110,7 +102,7 @@ final class CertificateChecks implements AutoCloseable {
      */
     RouteGuard routeGuard(RoutePolicy route, PolicyMode listenerMode, Clock clock, Duration clockSkew,
             HandshakeFailureLog log) {
-        RouteGuard guard = RouteGuard.of(route, route.policy() == null ? null : namedPolicies.get(route.policy()), entra,
+        RouteGuard guard = RouteGuard.of(route, route.policy() == null ? null : policy.compiledPolicies().get(route.policy()), entra,
                 clock, clockSkew, log);
         return guard.addsNothingTo(listenerMode) ? null : guard;
     }

@@ -7,7 +7,6 @@ import io.mtlsproxy.core.config.PolicyMode;
 import io.mtlsproxy.core.config.RoutePolicy;
 import io.mtlsproxy.policy.CheckContext;
 import io.mtlsproxy.policy.rules.CompiledPolicy;
-import io.mtlsproxy.policy.rules.PolicyCompiler;
 import java.util.Map;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.core.identity.IdentityException;
@@ -100,7 +99,7 @@ final class InspectCommand implements Callable<Integer> {
                     + "device check asks Microsoft Graph after the handshake and is not evaluated offline; "
                     + (decision.allowed() ? "the device may still be refused by it" : "it would not run for a refused device"));
         }
-        describeRoutes(loaded, identity, out);
+        describeRoutes(loaded, policy.compiledPolicies(), identity, out);
         if (loaded.revocation().enabled()) {
             out.println("note: revocation (CRLs, OCSP, deny list) is not evaluated offline");
         }
@@ -112,13 +111,8 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     /** The routes' own policies: a device the listener admits may still be refused by one route. */
-    private static void describeRoutes(GatewayConfig config, ClientIdentity identity, PrintWriter out) {
-        Map<String, CompiledPolicy> named;
-        try {
-            named = PolicyCompiler.compileAll(config.policies());
-        } catch (ConfigException e) {
-            return; // unreachable: the listener's policy compiled them all already
-        }
+    private static void describeRoutes(GatewayConfig config, Map<String, CompiledPolicy> named, ClientIdentity identity,
+            PrintWriter out) {
         CheckContext now = new CheckContext(Clock.systemUTC().instant(), config.policy().clockSkew());
         for (RoutePolicy route : config.routePolicies()) {
             if (route.policy() == null) {
