@@ -51,7 +51,8 @@ public final class ConfigLoader {
             "tls.certificate", "tls.privateKey", "tls.keystore", "tls.trustAnchors[]", "tls.intermediates[]",
             "secrets.backends[].directory", "revocation.crlFiles[]", "revocation.denyList.file", "entra.issuerCaBundle",
             "entra.credential.certificate", "admin.tls.certificate", "admin.tls.privateKey", "admin.tls.trustAnchors[]",
-            "audit.file");
+            "audit.file", "proxy.routes[].upstream.tls.trustedCa", "proxy.routes[].upstream.tls.certificate",
+            "proxy.routes[].upstream.tls.privateKey");
 
     /** A key written twice in one mapping is an error, not "the last one wins". */
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())

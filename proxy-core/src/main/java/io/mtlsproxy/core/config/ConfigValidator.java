@@ -31,6 +31,7 @@ final class ConfigValidator {
         OperationsValidator.validate(config, problems);
         audit(config.audit(), problems);
         reload(config.reload(), problems);
+        ProxyValidator.validate(config, problems);
         return problems;
     }
 

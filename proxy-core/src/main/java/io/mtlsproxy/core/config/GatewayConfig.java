@@ -26,7 +26,8 @@ public record GatewayConfig(
         AdminConfig admin,
         LoggingConfig logging,
         AuditConfig audit,
-        ReloadConfig reload) {
+        ReloadConfig reload,
+        ProxyConfig proxy) {
 
     public GatewayConfig {
         listener = Objects.requireNonNullElseGet(listener, ListenerConfig::defaults);
@@ -44,6 +45,7 @@ public record GatewayConfig(
         logging = Objects.requireNonNullElseGet(logging, LoggingConfig::defaults);
         audit = Objects.requireNonNullElseGet(audit, AuditConfig::defaults);
         reload = Objects.requireNonNullElseGet(reload, ReloadConfig::defaults);
+        proxy = Objects.requireNonNullElseGet(proxy, ProxyConfig::none);
     }
 
     /** The route name of {@code /v1/secrets}. */
@@ -81,9 +83,22 @@ public record GatewayConfig(
                 Objects.requireNonNullElse(origin.mode(), listener.mode()));
     }
 
-    /** Every built-in route's demands. */
+    /** What the proxy route at {@code index} demands beyond the listener: its policy and its effective mode. */
+    public RoutePolicy proxyRoute(int index) {
+        ProxyRouteConfig route = proxy.routes().get(index);
+        return new RoutePolicy(route.name() == null ? "proxy.routes[" + index + "]" : route.name(),
+                "proxy.routes[" + index + "]", route.policy(), Objects.requireNonNullElse(route.mode(), listener.mode()));
+    }
+
+    /** Every route's demands: the built-in routes', then each proxy route's in order. */
     public java.util.List<RoutePolicy> routePolicies() {
-        return java.util.List.of(apiRoute(), originRoute());
+        java.util.List<RoutePolicy> all = new java.util.ArrayList<>(2 + proxy.routes().size());
+        all.add(apiRoute());
+        all.add(originRoute());
+        for (int i = 0; i < proxy.routes().size(); i++) {
+            all.add(proxyRoute(i));
+        }
+        return java.util.List.copyOf(all);
     }
 
     private static boolean mentions(JsonNode node, String rule) {
