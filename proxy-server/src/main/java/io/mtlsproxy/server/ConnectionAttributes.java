@@ -19,6 +19,12 @@ public final class ConnectionAttributes {
     public static final AttributeKey<CompletableFuture<Admission>> ADMISSION = AttributeKey.valueOf("mtls-proxy.admission");
 
     /**
+     * The connection's caller as the HTTP layer knows it (identity, admissions, limits); written by
+     * {@code ConnectionCaller} on the first request, from the two attributes above.
+     */
+    public static final AttributeKey<io.mtlsproxy.server.http.Caller> CALLER = AttributeKey.valueOf("mtls-proxy.caller");
+
+    /**
      * The client's address as the PROXY protocol v2 header of a trusted balancer gave it; written
      * by {@code ProxySourceHandler} before any other handler runs. Unset without such a header.
      */

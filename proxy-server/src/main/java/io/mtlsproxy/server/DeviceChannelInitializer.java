@@ -4,6 +4,7 @@ import io.mtlsproxy.core.config.ListenerConfig;
 import io.mtlsproxy.server.admin.GatewayMetrics;
 import io.mtlsproxy.server.admin.HandshakeMetricsHandler;
 import io.mtlsproxy.server.http.ActiveRequests;
+import io.mtlsproxy.server.http.ConnectionCaller;
 import io.mtlsproxy.server.http.GatewayHttpHandler;
 import io.mtlsproxy.server.limits.AbuseControls;
 import io.mtlsproxy.server.limits.ProxyProtocol;
@@ -118,7 +119,7 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast("request-head-timeout", requestHead);
         pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
         pipeline.addLast("api", new GatewayHttpHandler(generation.http, generation.reader, active,
-                metrics.requestObserver(generation.http.originPath()), abuse.requests()));
+                metrics.requestObserver(generation.http.originPath()), abuse.requests(), ConnectionCaller.INSTANCE));
     }
 
     /** The current generation, held for this channel; a reload may retire it between the read and the hold. */

@@ -2,7 +2,6 @@ package io.mtlsproxy.server.http;
 
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
-import io.mtlsproxy.server.ConnectionAttributes;
 import io.mtlsproxy.server.logging.RequestMdc;
 import io.mtlsproxy.server.limits.RequestLimits;
 import io.mtlsproxy.policy.entra.EntraDevice;
@@ -52,7 +51,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private final ActiveRequests active;
     private final RequestObserver observer;
     private final RequestLimits limits;
-    private RequestLimits.Client limitsClient; // this connection's rate-limit and lockout states, looked up once
+    private final CallerSource callers;
     private final RequestIds requestIds = new RequestIds();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
 
@@ -60,19 +59,20 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private long bodyBytes;
     private boolean busy;          // a response is being produced
     private boolean closing;
-    private CompletableFuture<Admission> apiAdmission;     // the routes' own admissions, when they have a guard
-    private CompletableFuture<Admission> originAdmission;
+    private Caller lastCaller;     // of the last response, for the lockout count
 
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active) {
-        this(settings, reader, active, RequestObserver.NONE, RequestLimits.NONE);
+        this(settings, reader, active, RequestObserver.NONE, RequestLimits.NONE, ConnectionCaller.INSTANCE);
     }
 
     /**
      * @param observer told of every response (the metrics)
      * @param limits rate limits and lockout of identities and addresses
+     * @param callers who sends each request: the connection's pinned identity, or a forwarded one behind an ingress
      */
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active, RequestObserver observer,
-            RequestLimits limits) {
+            RequestLimits limits, CallerSource callers) {
+        this.callers = callers;
         this.settings = settings;
         this.reader = reader;
         this.origin = settings.origin();
@@ -82,10 +82,10 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request whose head and body have been read, waiting for its turn. */
-    private record Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage,
-            String ifNoneMatch) {
+    private record Pending(RequestContext context, Caller caller, HttpMethod method, String uri, ErrorCode early,
+            String earlyMessage, String ifNoneMatch) {
         Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage) {
-            this(context, method, uri, early, earlyMessage, null);
+            this(context, null, method, uri, early, earlyMessage, null);
         }
     }
 
@@ -126,7 +126,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             queue(ctx, new Pending(closeAfter(context), request.method(), request.uri(), ErrorCode.BODY_TOO_LARGE, null));
             return;
         }
-        current = new Pending(context, request.method(), request.uri(), null, null, ifNoneMatch(request));
+        current = new Pending(context, callers.callerOf(ctx.channel(), request), request.method(), request.uri(), null, null,
+                ifNoneMatch(request));
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent content) {
@@ -200,27 +201,24 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
 
     private void serve(ChannelHandlerContext ctx, Pending request) {
         RequestContext context = request.context();
+        lastCaller = request.caller(); // null for a request refused before its head was understood
         if (request.early() != null) {
             respondError(ctx, context, request.early(), request.earlyMessage(), null);
             return;
         }
-        CompletableFuture<Admission> admission = ctx.channel().attr(ConnectionAttributes.ADMISSION).get();
-        if (admission == null) {
-            // Unreachable by construction (the identity handler runs first); refuse rather than guess.
-            log.error("request before admission client={}; closing", context.clientAddress());
-            respondError(ctx, closeAfter(context), ErrorCode.INTERNAL_ERROR, null, null);
-            return;
-        }
+        Caller caller = request.caller();
+        CompletableFuture<Admission> admission = caller.admission();
         if (!admission.isDone()) {
             admission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
             return;
         }
         Admission admitted = outcome(admission);
         if (!admitted.admitted()) {
-            respondError(ctx, closeAfter(context), admitted.refusal(), null, admitted.retryAfter());
+            respondError(ctx, caller.refusalClosesConnection() ? closeAfter(context) : context, admitted.refusal(), null,
+                    admitted.retryAfter());
             return;
         }
-        ClientIdentity identity = ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get();
+        ClientIdentity identity = caller.identity();
         if (identity == null) {
             // audit mode lets a device without a (readable) certificate connect; it still cannot be authorized
             respondError(ctx, context, ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null, null);
@@ -236,7 +234,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         }
         RouteGuard guard = api ? settings.apiGuard() : settings.originGuard();
         if (guard != null) {
-            CompletableFuture<Admission> route = routeAdmission(ctx, api, guard, identity, admitted);
+            CompletableFuture<Admission> route = caller.routeAdmission(guard, ctx.channel(), admitted);
             if (!route.isDone()) {
                 route.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
                 return;
@@ -255,7 +253,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             String name = decodeName(path.substring(SECRETS_PREFIX.length()));
-            if (refusedByLimits(ctx, context, identity, name)) {
+            if (refusedByLimits(ctx, context, caller, name)) {
                 return;
             }
             String version = queryStart < 0 ? null : versionParameter(uri);
@@ -284,7 +282,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
                 return;
             }
-            if (refusedByLimits(ctx, context, identity, name)) {
+            if (refusedByLimits(ctx, context, caller, name)) {
                 return;
             }
             whenRead(ctx, reader.read(identity, name), read -> {
@@ -304,21 +302,14 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
      * Rate limits and lockout, once the route and the secret's name are known and before the read;
      * a refusal is answered 429 and audited as a denial.
      */
-    private boolean refusedByLimits(ChannelHandlerContext ctx, RequestContext context, ClientIdentity identity, String name) {
-        RequestLimits.Refusal refusal = limits.check(limitsClient(ctx, identity));
+    private boolean refusedByLimits(ChannelHandlerContext ctx, RequestContext context, Caller caller, String name) {
+        RequestLimits.Refusal refusal = limits.check(caller.limits(limits, ctx.channel()));
         if (refusal == null) {
             return false;
         }
-        reader.audit(context, identity, name, SecretRead.unavailable(refusal.code(), refusal.reason(), refusal.retryAfter()));
+        reader.audit(context, caller.identity(), name, SecretRead.unavailable(refusal.code(), refusal.reason(), refusal.retryAfter()));
         respondError(ctx, context, refusal.code(), null, refusal.retryAfter());
         return true;
-    }
-
-    private RequestLimits.Client limitsClient(ChannelHandlerContext ctx, ClientIdentity identity) {
-        if (limitsClient == null) {
-            limitsClient = limits.client(ctx.channel(), identity);
-        }
-        return limitsClient;
     }
 
     /** A completed admission; one that failed (a bug, never a refusal) refuses rather than guesses. */
@@ -327,21 +318,6 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             return INTERNAL_REFUSAL;
         }
         return done.join();
-    }
-
-    /** The route's own admission for this connection, decided on first use and kept. */
-    private CompletableFuture<Admission> routeAdmission(ChannelHandlerContext ctx, boolean api, RouteGuard guard,
-            ClientIdentity identity, Admission connection) {
-        if (api) {
-            if (apiAdmission == null) {
-                apiAdmission = guard.admit(ctx.channel(), identity, connection);
-            }
-            return apiAdmission;
-        }
-        if (originAdmission == null) {
-            originAdmission = guard.admit(ctx.channel(), identity, connection);
-        }
-        return originAdmission;
     }
 
     /** Runs the continuation on this connection's event loop: inline when the read is already done (cache hit). */
@@ -433,9 +409,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         active.finished();
         busy = false;
         int status = response.status().code();
-        if (status == 401 || status == 403) {
+        if ((status == 401 || status == 403) && lastCaller != null) {
             // refused by policy or access rules: counts towards the lockout
-            limits.refused(limitsClient(ctx, ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get()));
+            limits.refused(lastCaller.limits(limits, ctx.channel()));
         }
         // draining is checked again here: a request admitted before the stop began still closes its connection
         if (!context.keepAlive() || active.isDraining()) {

@@ -1,0 +1,11 @@
+package io.mtlsproxy.server.http;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpRequest;
+
+/** Names the caller of each request on one connection. Runs on the connection's event loop. */
+@FunctionalInterface
+public interface CallerSource {
+    /** @return the request's caller; a refused or anonymous one when the request names no acceptable client */
+    Caller callerOf(Channel channel, HttpRequest request);
+}
