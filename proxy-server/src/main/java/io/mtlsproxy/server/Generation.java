@@ -15,6 +15,8 @@ import io.mtlsproxy.policy.ClientAuthenticator;
 import io.mtlsproxy.policy.TrustMaterial;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
+import io.mtlsproxy.server.proxy.ProxyRoutes;
+import io.mtlsproxy.server.proxy.UpstreamIdentityHeaders;
 import io.mtlsproxy.server.tls.AsyncAdmission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.ServerTls;
@@ -53,7 +55,15 @@ final class Generation {
     /** What every generation is built with; owned by the gateway, not by one generation. */
     record Parts(AuditSink audit, Clock clock, HandshakeFailureLog handshakeFailures,
             CertificateChecks.EntraCheckFactory entraChecks, BackendFactory backends, ListenerConfig.TlsProvider tlsProvider,
-            Executor cleanup) {}
+            Executor cleanup, Ticker proxyTicker, UpstreamIdentityHeaders identityHeaders) {
+        /** With the system's time for the proxy's passive health, and no identity headers towards upstreams. */
+        Parts(AuditSink audit, Clock clock, HandshakeFailureLog handshakeFailures,
+                CertificateChecks.EntraCheckFactory entraChecks, BackendFactory backends,
+                ListenerConfig.TlsProvider tlsProvider, Executor cleanup) {
+            this(audit, clock, handshakeFailures, entraChecks, backends, tlsProvider, cleanup, Ticker.systemTicker(),
+                    UpstreamIdentityHeaders.NONE);
+        }
+    }
 
     /** Builds the secret backends of a configuration. */
     @FunctionalInterface
@@ -110,6 +120,7 @@ final class Generation {
         AccessRules accessRules = AccessRules.fromConfig(config.access());
         CertificateChecks checks = CertificateChecks.build(config, trust, clock, parts.entraChecks());
         SecretBackends backends = null;
+        ProxyRoutes proxy = null;
         boolean reused = previous != null && previous.config.secrets().equals(config.secrets());
         try {
             ClientAuthenticator authenticator = new ClientAuthenticator(checks.policy(), policyConfig, Ticker.systemTicker(), clock);
@@ -118,18 +129,26 @@ final class Generation {
             AsyncAdmission asyncChecks = new AsyncAdmission(checks.asyncChecks(), listener.mode(), clock,
                     policyConfig.clockSkew(), parts.handshakeFailures());
             backends = reused ? previous.backends : parts.backends().create(config.secrets());
+            proxy = ProxyRoutes.build(config, parts.tlsProvider(), parts.proxyTicker(),
+                    index -> checks.routeGuard(config.proxyRoute(index), listener.mode(), clock, policyConfig.clockSkew(),
+                            parts.handshakeFailures()),
+                    parts.identityHeaders());
             SecretReader reader = new SecretReader(accessRules, backends, parts.audit(), clock, listener.requestTimeout());
             HttpSettings http = HttpSettings.of(listener.maxBodySize(),
                     config.origin().enabled() ? config.origin().path() : null, clock, validationMethods(config),
                     policyConfig.chainValidation(), defaultBackendType(config),
                     checks.routeGuard(config.apiRoute(), listener.mode(), clock, policyConfig.clockSkew(), parts.handshakeFailures()),
                     checks.routeGuard(config.originRoute(), listener.mode(), clock, policyConfig.clockSkew(),
-                            parts.handshakeFailures()));
+                            parts.handshakeFailures()),
+                    proxy);
             warnAboutBroadGrants(config);
             return new Generation(number, config, checks, authenticator, sslContext, asyncChecks, http, reader, backends,
                     serverKey.certificate(), trust.acceptedIssuers(), parts.cleanup());
         } catch (ConfigException | RuntimeException e) {
             checks.close();
+            if (proxy != null) {
+                proxy.close();
+            }
             if (backends != null && !reused) {
                 backends.close();
             }
@@ -187,6 +206,7 @@ final class Generation {
         }
         checks.close();
         authenticator.invalidateAll();
+        http.proxy().close(); // its pools: idle upstream connections now, busy ones as their exchanges end
         if (!backendsHandedOver) {
             backends.close();
         }

@@ -106,6 +106,9 @@ public final class GatewayMetrics implements AutoCloseable {
     private final ClientCertificateExpiry expiry;
     private final MultiGauge soonestExpiries;
     private final AtomicReferenceArray<Counter> requests = new AtomicReferenceArray<>(ROUTES.length * STATUSES);
+    /** Reverse-proxy routes' label: {@code proxy:<name>}, apart from the built-in routes' names. */
+    public static final String PROXY_ROUTE_PREFIX = "proxy:";
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter> proxyRequests = new java.util.concurrent.ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter[]> secretReads = new ConcurrentHashMap<>();
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private volatile ClientCertificateExpiry.Snapshot expirySnapshot = ClientCertificateExpiry.Snapshot.EMPTY;
@@ -158,18 +161,30 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /** Counts responses by route and status; {@code originPath} is null when the origin route is off. */
     public RequestObserver requestObserver(String originPath) {
-        return (uri, status) -> {
-            int route = route(uri, originPath);
-            int code = status >= 100 && status < STATUSES ? status : 0;
-            int index = route * STATUSES + code;
-            Counter counter = requests.get(index);
-            if (counter == null) {
-                counter = Counter.builder(PREFIX + "requests").tag("route", ROUTES[route])
-                        .tag("status", Integer.toString(code)).description("device API responses by route and status")
-                        .register(registry); // the registry returns the same counter to a racing second caller
-                requests.set(index, counter);
+        return new RequestObserver() {
+            @Override
+            public void responded(String uri, int status) {
+                int route = route(uri, originPath);
+                int code = status >= 100 && status < STATUSES ? status : 0;
+                int index = route * STATUSES + code;
+                Counter counter = requests.get(index);
+                if (counter == null) {
+                    counter = Counter.builder(PREFIX + "requests").tag("route", ROUTES[route])
+                            .tag("status", Integer.toString(code)).description("device API responses by route and status")
+                            .register(registry); // the registry returns the same counter to a racing second caller
+                    requests.set(index, counter);
+                }
+                counter.increment();
             }
-            counter.increment();
+
+            @Override
+            public void proxied(String route, int status) {
+                int code = status >= 100 && status < STATUSES ? status : 0;
+                // proxy route names are few (configured): one counter per route and status, looked up by key
+                proxyRequests.computeIfAbsent(route + " " + code, key -> Counter.builder(PREFIX + "requests")
+                        .tag("route", PROXY_ROUTE_PREFIX + route).tag("status", Integer.toString(code))
+                        .description("device API responses by route and status").register(registry)).increment();
+            }
         };
     }
 

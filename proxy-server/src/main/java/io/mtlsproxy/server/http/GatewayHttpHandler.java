@@ -8,6 +8,14 @@ import io.mtlsproxy.policy.entra.EntraDevice;
 import io.mtlsproxy.server.tls.Admission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.RouteGuard;
+import io.mtlsproxy.policy.AccessDecision;
+import io.mtlsproxy.server.proxy.ForwardedRequest;
+import io.mtlsproxy.server.proxy.IdentityHeaderNames;
+import io.mtlsproxy.server.proxy.ProxyExchange;
+import io.mtlsproxy.server.proxy.ProxyRoute;
+import io.mtlsproxy.server.proxy.ProxyRoutes;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -55,10 +63,14 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private final RequestIds requestIds = new RequestIds();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
 
+    private final ProxyRoutes proxyRoutes;
     private Pending current;       // request being received (head seen, body not finished)
+    private ProxiedRequest receivingProxied; // proxied request whose body is still arriving
+    private ProxiedRequest activeProxied;    // proxied request whose exchange runs
     private long bodyBytes;
     private boolean busy;          // a response is being produced
     private boolean closing;
+    private String proxyRouteInUse; // the proxy route of the request being answered, for the metrics
     private Caller lastCaller;     // of the last response, for the lockout count
 
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active) {
@@ -79,13 +91,76 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         this.active = active;
         this.observer = observer;
         this.limits = limits;
+        this.proxyRoutes = settings.proxy() == null ? ProxyRoutes.NONE : settings.proxy();
     }
 
-    /** A request whose head and body have been read, waiting for its turn. */
+    /**
+     * A request waiting for its turn: a secret read whose head and body have been read, or a
+     * proxied request whose head has been read (its body streams later).
+     */
     private record Pending(RequestContext context, Caller caller, HttpMethod method, String uri, ErrorCode early,
-            String earlyMessage, String ifNoneMatch) {
+            String earlyMessage, String ifNoneMatch, ProxiedRequest proxied) {
         Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage) {
-            this(context, null, method, uri, early, earlyMessage, null);
+            this(context, null, method, uri, early, earlyMessage, null, null);
+        }
+    }
+
+    /**
+     * A request for a proxy route. Its body is not waited for: what arrives before the exchange
+     * starts (at most what one read brought, since reading stops at its head) is held here, then
+     * handed over; the rest streams straight to the exchange.
+     */
+    private static final class ProxiedRequest {
+        final ProxyRoute route;
+        final HttpRequest head;
+        final ArrayDeque<HttpContent> early = new ArrayDeque<>(2);
+        /** Whether what is left of the body may be read and dropped after a refusal, keeping the connection. */
+        final boolean smallBody;
+        boolean complete;
+        boolean discard;
+        ProxyExchange exchange;
+
+        ProxiedRequest(ProxyRoute route, HttpRequest head, long maxBodySize) {
+            this.route = route;
+            this.head = head;
+            long declared = HttpUtil.getContentLength(head, -1L);
+            this.smallBody = !HttpUtil.isTransferEncodingChunked(head) && declared <= maxBodySize;
+        }
+
+        /**
+         * How to answer a refusal or a failure: on a connection that goes on when the body is in, or
+         * small enough to read and drop; otherwise the answer closes the connection.
+         */
+        RequestContext answer(RequestContext context) {
+            if (complete) {
+                return context;
+            }
+            if (smallBody) {
+                discard = true;
+                releaseEarly();
+                return context;
+            }
+            return closeAfter(context);
+        }
+
+        void content(HttpContent content) {
+            if (content instanceof LastHttpContent) {
+                complete = true;
+            }
+            if (discard) {
+                content.release();
+            } else if (exchange != null) {
+                exchange.requestContent(content);
+            } else {
+                early.add(content);
+            }
+        }
+
+        void releaseEarly() {
+            HttpContent content;
+            while ((content = early.poll()) != null) {
+                content.release();
+            }
         }
     }
 
@@ -95,10 +170,17 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             if (closing) {
                 return;
             }
+            if (msg instanceof ByteBuf bytes && activeProxied != null && activeProxied.exchange != null
+                    && activeProxied.exchange.isRelaying()) {
+                activeProxied.exchange.relayFromDevice(bytes.retain()); // upgraded: raw bytes
+                return;
+            }
             if (msg instanceof HttpRequest request) {
                 onHead(ctx, request);
             }
-            if (msg instanceof HttpContent content && current != null) {
+            if (msg instanceof HttpContent content && receivingProxied != null) {
+                onProxiedContent(ctx, content);
+            } else if (msg instanceof HttpContent content && current != null) {
                 onContent(ctx, content);
             }
         } finally {
@@ -121,13 +203,43 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             queue(ctx, new Pending(closeAfter(context), request.method(), request.uri(), code, null));
             return;
         }
+        ProxyRoute route = proxyRoutes.isEmpty() ? null : proxyRoutes.match(request.headers().get(HttpHeaderNames.HOST),
+                pathOf(request.uri()));
+        if (route != null) {
+            // the body streams to the upstream (no maxBodySize): read on only as the exchange asks
+            ctx.channel().config().setAutoRead(false);
+            ProxiedRequest proxied = new ProxiedRequest(route, request, settings.maxBodySize());
+            receivingProxied = proxied;
+            queue(ctx, new Pending(context, callers.callerOf(ctx.channel(), request), request.method(), request.uri(), null,
+                    null, null, proxied));
+            return;
+        }
         long declared = HttpUtil.getContentLength(request, -1L);
         if (declared > settings.maxBodySize()) {
             queue(ctx, new Pending(closeAfter(context), request.method(), request.uri(), ErrorCode.BODY_TOO_LARGE, null));
             return;
         }
         current = new Pending(context, callers.callerOf(ctx.channel(), request), request.method(), request.uri(), null, null,
-                ifNoneMatch(request));
+                ifNoneMatch(request), null);
+    }
+
+    private static String pathOf(String uri) {
+        int queryStart = uri.indexOf('?');
+        return queryStart < 0 ? uri : uri.substring(0, queryStart);
+    }
+
+    private void onProxiedContent(ChannelHandlerContext ctx, HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            // a broken body cannot be finished towards the upstream: end the connection
+            log.info("malformed request body on a proxy route client={}; closing", HandshakeFailureLog.address(ctx.channel()));
+            ctx.close();
+            return;
+        }
+        ProxiedRequest proxied = receivingProxied;
+        if (content instanceof LastHttpContent) {
+            receivingProxied = null;
+        }
+        proxied.content(content.retain());
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent content) {
@@ -153,7 +265,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static RequestContext closeAfter(RequestContext c) {
+    static RequestContext closeAfter(RequestContext c) {
         return new RequestContext(c.requestId(), c.clientAddress(), c.method(), c.uri(), c.startNanos(), false);
     }
 
@@ -222,6 +334,10 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         if (identity == null) {
             // audit mode lets a device without a (readable) certificate connect; it still cannot be authorized
             respondError(ctx, context, ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null, null);
+            return;
+        }
+        if (request.proxied() != null) {
+            serveProxied(ctx, request, caller, admitted);
             return;
         }
         String uri = request.uri();
@@ -296,6 +412,114 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 write(ctx, context, response);
             });
         }
+    }
+
+    /**
+     * A proxy route's request, once the connection is admitted: the route's guard, then access
+     * rules (deny by default), then limits; then the exchange streams it to the upstream.
+     */
+    private void serveProxied(ChannelHandlerContext ctx, Pending request, Caller caller, Admission connection) {
+        RequestContext context = request.context();
+        ProxiedRequest proxied = request.proxied();
+        ProxyRoute route = proxied.route;
+        ClientIdentity identity = caller.identity();
+        proxyRouteInUse = route.name();
+        if (!ProxyRoutes.isForwardable(pathOf(request.uri()))) {
+            RequestContext answer = proxied.answer(context);
+            reader.auditRoute(context, identity, route.name(), null, ErrorCode.BAD_REQUEST, "dot_segment", 400);
+            respondError(ctx, answer, ErrorCode.BAD_REQUEST, "the path has a '.' or '..' segment or an encoded separator",
+                    null);
+            return;
+        }
+        Admission admitted = connection;
+        if (route.guard() != null) {
+            CompletableFuture<Admission> routeAdmission = caller.routeAdmission(route.guard(), ctx.channel(), connection);
+            if (!routeAdmission.isDone()) {
+                routeAdmission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+                return;
+            }
+            admitted = outcome(routeAdmission);
+            if (!admitted.admitted()) {
+                RequestContext answer = proxied.answer(context);
+                reader.auditRoute(context, identity, route.name(), null, admitted.refusal(), "route_policy",
+                        admitted.refusal().status());
+                respondError(ctx, answer, admitted.refusal(), null, admitted.retryAfter());
+                return;
+            }
+        }
+        AccessDecision access = reader.routeAccess(identity, route.name());
+        if (!access.allowed()) {
+            RequestContext answer = proxied.answer(context);
+            reader.auditRoute(context, identity, route.name(), null, ErrorCode.ROUTE_FORBIDDEN, access.reason(), 403);
+            respondError(ctx, answer, ErrorCode.ROUTE_FORBIDDEN, null, null);
+            return;
+        }
+        RequestLimits.Refusal refusal = limits.check(caller.limits(limits, ctx.channel()));
+        if (refusal != null) {
+            RequestContext answer = proxied.answer(context);
+            reader.auditRoute(context, identity, route.name(), null, refusal.code(), refusal.reason(), refusal.code().status());
+            respondError(ctx, answer, refusal.code(), null, refusal.retryAfter());
+            return;
+        }
+        HttpRequest head = ForwardedRequest.upstreamHead(proxied.head, route.upstreamUri(request.uri()),
+                ForwardedRequest.clientIp(ctx.channel()), context.requestId(), IdentityHeaderNames::isIdentityHeader);
+        route.identityHeaders().addTo(head.headers(), identity, admitted, proxied.head);
+        String rule = access.rule();
+        ProxyExchange exchange = new ProxyExchange(ctx, route, head, context.keepAlive() && !active.isDraining(),
+                context.requestId(), new ProxyExchange.Owner() {
+                    @Override
+                    public void failed(ErrorCode code) {
+                        activeProxied = null;
+                        reader.auditRoute(context, identity, route.name(), proxied.exchange.target(), code, rule,
+                                code.status());
+                        respondError(ctx, proxied.answer(context), code, null, null);
+                    }
+
+                    @Override
+                    public void completed(int status, boolean keepAlive) {
+                        activeProxied = null;
+                        reader.auditRoute(context, identity, route.name(), proxied.exchange.target(), null, rule, status);
+                        finishProxied(ctx, keepAlive && context.keepAlive(), status);
+                    }
+                });
+        proxied.exchange = exchange;
+        activeProxied = proxied;
+        HttpContent content;
+        while ((content = proxied.early.poll()) != null) {
+            exchange.requestContent(content);
+        }
+        exchange.start();
+    }
+
+    /** After a proxied response went down in full: the bookkeeping of {@link #write}, without a response to write. */
+    private void finishProxied(ChannelHandlerContext ctx, boolean keepAlive, int status) {
+        observer.proxied(proxyRouteInUse, status);
+        proxyRouteInUse = null;
+        active.finished();
+        busy = false;
+        if (!keepAlive || active.isDraining() || !ctx.channel().isActive()) {
+            closing = true;
+            clearPending();
+            if (ctx.channel().isActive()) {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        Pending next = pending.poll();
+        if (next != null) {
+            dispatch(ctx, next);
+        } else if (!ctx.channel().config().isAutoRead() && (receivingProxied == null || receivingProxied.discard)) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void clearPending() {
+        for (Pending waiting : pending) {
+            if (waiting.proxied() != null) {
+                waiting.proxied().releaseEarly();
+            }
+        }
+        pending.clear();
     }
 
     /**
@@ -405,7 +629,12 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void write(ChannelHandlerContext ctx, RequestContext context, FullHttpResponse response) {
-        observer.responded(context.uri(), response.status().code());
+        if (proxyRouteInUse != null) {
+            observer.proxied(proxyRouteInUse, response.status().code());
+            proxyRouteInUse = null;
+        } else {
+            observer.responded(context.uri(), response.status().code());
+        }
         active.finished();
         busy = false;
         int status = response.status().code();
@@ -417,7 +646,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         if (!context.keepAlive() || active.isDraining()) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             closing = true;
-            pending.clear();
+            clearPending();
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             return;
         }
@@ -425,9 +654,42 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         Pending next = pending.poll();
         if (next != null) {
             dispatch(ctx, next);
-        } else if (!ctx.channel().config().isAutoRead()) {
+        } else if (!ctx.channel().config().isAutoRead() && (receivingProxied == null || receivingProxied.discard)) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (activeProxied != null && activeProxied.exchange != null) {
+            activeProxied.exchange.deviceReadComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (activeProxied != null && activeProxied.exchange != null) {
+            activeProxied.exchange.deviceWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ProxiedRequest proxied = activeProxied;
+        activeProxied = null;
+        if (proxied != null && proxied.exchange != null && !proxied.exchange.isDone()) {
+            proxied.exchange.deviceClosed(); // the device went away mid-exchange
+            active.finished();
+            busy = false;
+        }
+        if (receivingProxied != null) {
+            receivingProxied.releaseEarly();
+            receivingProxied = null;
+        }
+        clearPending();
+        ctx.fireChannelInactive();
     }
 
     @Override

@@ -10,4 +10,9 @@ public interface RequestObserver {
 
     /** @param uri the request's URI as received (path and query) */
     void responded(String uri, int status);
+
+    /** A response of the reverse-proxy route {@code route}: the upstream's status, or the gateway's error. */
+    default void proxied(String route, int status) {
+        responded("", status);
+    }
 }

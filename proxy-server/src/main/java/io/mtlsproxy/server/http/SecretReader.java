@@ -36,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * audited here, once; no value ever reaches a log.
  */
 public final class SecretReader {
+    /**
+     * The audit event's resource for a proxied request: {@code route:<name>} where a secret read has
+     * the secret's name (secret names cannot hold ':', so the two never mix).
+     */
+    public static final String ROUTE_PREFIX = "route:";
     private static final Logger log = LoggerFactory.getLogger(SecretReader.class);
 
     private final AccessRules accessRules;
@@ -169,5 +174,38 @@ public final class SecretReader {
                 notModified ? 304 : read.status(),
                 TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos()),
                 read.stale()));
+    }
+
+    /** Whether {@code identity} may use the proxy route {@code route}; deny by default. */
+    AccessDecision routeAccess(ClientIdentity identity, String route) {
+        return accessRules.decideRoute(identity, route);
+    }
+
+    /**
+     * The audit line of a proxied request: who, which route, to which target, the decision and the
+     * status. Never a header or body: the line says who used the route, not what was said.
+     *
+     * @param target the upstream target it went to, or null when it went nowhere
+     * @param refusal the gateway's error, or null when the upstream answered (its status is {@code status})
+     * @param reason the granting rule, or the refusal's reason
+     */
+    void auditRoute(RequestContext request, ClientIdentity identity, String route, String target, ErrorCode refusal,
+            String reason, int status) {
+        AuditEvent.Outcome outcome = refusal == null ? AuditEvent.Outcome.ALLOW
+                : refusal.status() >= 500 ? AuditEvent.Outcome.ERROR : AuditEvent.Outcome.DENY;
+        audit.record(new AuditEvent(
+                clock.instant(),
+                request.requestId(),
+                request.clientAddress(),
+                identity == null ? "-" : identity.subject().toString(),
+                identity == null ? "-" : identity.sha256(),
+                ROUTE_PREFIX + route,
+                outcome,
+                refusal == null ? reason : refusal.code() + "/" + reason,
+                target == null ? "-" : target,
+                "-",
+                status,
+                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos()),
+                false));
     }
 }

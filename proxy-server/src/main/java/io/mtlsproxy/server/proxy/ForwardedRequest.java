@@ -24,7 +24,7 @@ import java.util.function.Predicate;
  * Connection header names) stay on their hop, identity headers from the device never pass, and
  * the upstream learns where the request came from through X-Forwarded-* and X-Request-Id.
  */
-final class ForwardedRequest {
+public final class ForwardedRequest {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
@@ -48,13 +48,14 @@ final class ForwardedRequest {
     /**
      * The head to send upstream.
      *
+     * The Host header is the target's, set by the exchange for each attempt.
+     *
      * @param path the path and query to ask for (after any prefix strip)
-     * @param authority the target's host[:port], the upstream's Host
      * @param clientIp the device's address (the PROXY header's source behind a balancer), appended to X-Forwarded-For
      * @param requestId the gateway's id of the request
      * @param identityHeader which incoming headers carry an identity (all removed)
      */
-    static HttpRequest upstreamHead(HttpRequest in, String path, String authority, String clientIp, String requestId,
+    public static HttpRequest upstreamHead(HttpRequest in, String path, String clientIp, String requestId,
             Predicate<CharSequence> identityHeader) {
         HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), path);
         HttpHeaders from = in.headers();
@@ -70,7 +71,6 @@ final class ForwardedRequest {
             }
             to.add(name, header.getValue());
         }
-        to.set(HttpHeaderNames.HOST, authority);
         // appended to what earlier proxies wrote: the device's own X-Forwarded-For is its claim, kept ahead of ours
         List<String> earlier = from.getAll(X_FORWARDED_FOR);
         to.set(X_FORWARDED_FOR, earlier.isEmpty() ? clientIp : String.join(", ", earlier) + ", " + clientIp);
@@ -95,8 +95,9 @@ final class ForwardedRequest {
      *
      * @param method the request's method (a HEAD response has no body, whatever its headers say)
      * @param keepAlive whether the device's connection stays open after this response
+     * @param requestId the gateway's id of the request, sent back unless the upstream sent one
      */
-    static HttpResponse downstreamHead(HttpResponse in, HttpMethod method, boolean keepAlive) {
+    static HttpResponse downstreamHead(HttpResponse in, HttpMethod method, boolean keepAlive, String requestId) {
         HttpResponse out = new DefaultHttpResponse(HttpVersion.HTTP_1_1, in.status());
         HttpHeaders from = in.headers();
         HttpHeaders to = out.headers();
@@ -105,6 +106,9 @@ final class ForwardedRequest {
             if (!isHopByHop(header.getKey(), named)) {
                 to.add(header.getKey(), header.getValue());
             }
+        }
+        if (!to.contains(X_REQUEST_ID)) {
+            to.set(X_REQUEST_ID, requestId); // as on the gateway's own answers, so a device can quote it
         }
         if (in.status().equals(HttpResponseStatus.SWITCHING_PROTOCOLS)) {
             to.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -163,7 +167,7 @@ final class ForwardedRequest {
     }
 
     /** The address of a connection's client, as X-Forwarded-For writes it: the IP alone. */
-    static String clientIp(io.netty.channel.Channel channel) {
+    public static String clientIp(io.netty.channel.Channel channel) {
         java.net.SocketAddress address = io.mtlsproxy.server.ConnectionAttributes.clientAddress(channel);
         if (address instanceof java.net.InetSocketAddress inet) {
             return inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();

@@ -7,7 +7,7 @@ import java.util.List;
  * The headers that carry a client identity between proxies. A device could send any of them to
  * pose as someone else, so every one is removed from what it sends before forwarding.
  */
-final class IdentityHeaderNames {
+public final class IdentityHeaderNames {
     private static final List<AsciiString> EXACT = List.of(
             AsciiString.cached("x-forwarded-client-cert"),
             AsciiString.cached("client-cert"),
@@ -18,7 +18,7 @@ final class IdentityHeaderNames {
 
     private IdentityHeaderNames() {}
 
-    static boolean isIdentityHeader(CharSequence name) {
+    public static boolean isIdentityHeader(CharSequence name) {
         for (AsciiString exact : EXACT) {
             if (exact.contentEqualsIgnoreCase(name)) {
                 return true;

@@ -65,7 +65,7 @@ public final class ProxyRoute {
         return timeouts;
     }
 
-    UpstreamIdentityHeaders identityHeaders() {
+    public UpstreamIdentityHeaders identityHeaders() {
         return identityHeaders;
     }
 
@@ -97,7 +97,7 @@ public final class ProxyRoute {
     }
 
     /** The path and query to ask the upstream for: as received, or with the prefix removed. */
-    String upstreamUri(String uri) {
+    public String upstreamUri(String uri) {
         if (!stripPrefix) {
             return uri;
         }

@@ -188,14 +188,21 @@ final class UpstreamConnections {
     void close() {
         closed = true;
         for (Map.Entry<EventLoop, Map<UpstreamTarget, ArrayDeque<Lease>>> loop : idle.entrySet()) {
-            loop.getKey().execute(() -> {
-                for (ArrayDeque<Lease> pooled : loop.getValue().values()) {
-                    for (Lease lease : pooled.toArray(Lease[]::new)) {
-                        lease.channel().close();
+            if (loop.getKey().isShuttingDown()) {
+                continue; // stopping: the loop closes its channels itself
+            }
+            try {
+                loop.getKey().execute(() -> {
+                    for (ArrayDeque<Lease> pooled : loop.getValue().values()) {
+                        for (Lease lease : pooled.toArray(Lease[]::new)) {
+                            lease.channel().close();
+                        }
+                        pooled.clear();
                     }
-                    pooled.clear();
-                }
-            });
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // the loop stopped meanwhile, and its channels with it
+            }
         }
     }
 
