@@ -80,6 +80,8 @@ final class UpstreamServer implements AutoCloseable {
     private final Channel server;
     private final AtomicInteger connections = new AtomicInteger();
     private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+    private final io.netty.channel.group.ChannelGroup open =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     private UpstreamServer(String name, SslContext tls, int port) throws InterruptedException {
         this.name = name;
@@ -91,6 +93,7 @@ final class UpstreamServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel channel) {
                         connections.incrementAndGet();
+                        open.add(channel);
                         if (tls != null) {
                             channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
                         }
@@ -133,6 +136,11 @@ final class UpstreamServer implements AutoCloseable {
 
     int connectionsAccepted() {
         return connections.get();
+    }
+
+    /** Closes every accepted connection, as an upstream does when its keep-alive timeout passes. */
+    void closeConnections() {
+        open.close().syncUninterruptibly();
     }
 
     List<Received> received() {

@@ -619,9 +619,11 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
 
     private void respondError(ChannelHandlerContext ctx, RequestContext context, ErrorCode code, String message,
             java.time.Duration retryAfter) {
-        // 403 and 404 are audited; so are 429s, which come in floods and must not flood this log
+        // 403 and 404 are audited; so are 429s, which come in floods and must not flood this log;
+        // upstream failures were logged by the exchange, with the target and the cause
         if (code.status() >= 400 && code != ErrorCode.FORBIDDEN && code != ErrorCode.SECRET_NOT_FOUND
-                && code.status() != 429) {
+                && code != ErrorCode.ROUTE_FORBIDDEN && code != ErrorCode.UPSTREAM_UNAVAILABLE
+                && code != ErrorCode.UPSTREAM_TIMEOUT && code.status() != 429) {
             log.info("request refused client={} requestId={} status={} code={}", context.clientAddress(),
                     context.requestId(), code.status(), code.code());
         }
