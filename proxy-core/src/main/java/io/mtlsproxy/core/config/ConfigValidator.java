@@ -139,8 +139,14 @@ final class ConfigValidator {
             } else if (!names.add(rule.name())) {
                 problems.add(at + ".name: '" + rule.name() + "' is used by another rule");
             }
-            if (rule.secrets().isEmpty()) {
-                problems.add(at + ".secrets: list the secret names (globs) this rule grants");
+            if (rule.secrets().isEmpty() && rule.routes().isEmpty()) {
+                problems.add(at + ".secrets: list the secret names (globs) this rule grants, or the proxy routes in "
+                        + at + ".routes");
+            }
+            for (int j = 0; j < rule.routes().size(); j++) {
+                if (rule.routes().get(j) == null || rule.routes().get(j).isBlank()) {
+                    problems.add(at + ".routes[" + j + "]: empty pattern");
+                }
             }
             for (int j = 0; j < rule.secrets().size(); j++) {
                 if (rule.secrets().get(j) == null || rule.secrets().get(j).isBlank()) {
