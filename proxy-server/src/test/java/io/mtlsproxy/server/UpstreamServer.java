@@ -143,6 +143,11 @@ final class UpstreamServer implements AutoCloseable {
         open.close().syncUninterruptibly();
     }
 
+    /** Connections accepted and still open. */
+    int openConnections() {
+        return open.size();
+    }
+
     List<Received> received() {
         return List.copyOf(received);
     }
