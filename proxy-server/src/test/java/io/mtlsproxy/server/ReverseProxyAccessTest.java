@@ -71,6 +71,22 @@ class ReverseProxyAccessTest {
     }
 
     @Test
+    void aRefusedRequestsBodyIsDroppedAndTheConnectionGoesOn() throws Exception {
+        String rules = "- {name: secrets-only, match: {anyAuthenticated: true}, secrets: [\"*\"]}\n";
+        try (RunningGateway gateway = RunningGateway.start(dir, pki, config(rules, ""));
+                TlsClient client = gateway.connect(pki.client("printer-1"))) {
+            client.send("POST /app/sink HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+                    + "POST /app/sink HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+                    + "GET /v1/secrets/wifi-key HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            assertThat(client.read().status()).isEqualTo(403);
+            assertThat(client.read().status()).isEqualTo(403);
+            assertThat(client.read().status()).isEqualTo(200);
+            assertThat(upstream.received()).isEmpty();
+        }
+    }
+
+    @Test
     void routePolicyIsEnforcedOnThatRouteAlone() throws Exception {
         String rules = "- {name: all, match: {anyAuthenticated: true}, secrets: [\"*\"], routes: [\"*\"]}\n";
         try (RunningGateway gateway = RunningGateway.start(dir, pki, config(rules, "policy: kiosks\n"));

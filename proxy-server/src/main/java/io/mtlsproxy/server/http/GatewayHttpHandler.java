@@ -116,6 +116,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         final ArrayDeque<HttpContent> early = new ArrayDeque<>(2);
         /** Whether what is left of the body may be read and dropped after a refusal, keeping the connection. */
         final boolean smallBody;
+        final long maxDiscarded;
+        long discarded;
         boolean complete;
         boolean discard;
         ProxyExchange exchange;
@@ -123,8 +125,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         ProxiedRequest(ProxyRoute route, HttpRequest head, long maxBodySize) {
             this.route = route;
             this.head = head;
-            long declared = HttpUtil.getContentLength(head, -1L);
-            this.smallBody = !HttpUtil.isTransferEncodingChunked(head) && declared <= maxBodySize;
+            // a chunked body's size is unknown: it is dropped up to maxBodySize, then the connection closes
+            this.smallBody = HttpUtil.getContentLength(head, -1L) <= maxBodySize;
+            this.maxDiscarded = maxBodySize;
         }
 
         /**
@@ -132,12 +135,12 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
          * small enough to read and drop; otherwise the answer closes the connection.
          */
         RequestContext answer(RequestContext context) {
+            releaseEarly(); // the request goes nowhere: what was held of its body is dropped
             if (complete) {
                 return context;
             }
             if (smallBody) {
                 discard = true;
-                releaseEarly();
                 return context;
             }
             return closeAfter(context);
@@ -148,6 +151,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 complete = true;
             }
             if (discard) {
+                discarded += content.content().readableBytes();
                 content.release();
             } else if (exchange != null) {
                 exchange.requestContent(content);
@@ -240,6 +244,12 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             receivingProxied = null;
         }
         proxied.content(content.retain());
+        if (proxied.discard && proxied.discarded > proxied.maxDiscarded) {
+            log.info("refused request's body over listener.maxBodySize client={}; closing", HandshakeFailureLog.address(ctx.channel()));
+            receivingProxied = null;
+            closing = true;
+            ctx.close();
+        }
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent content) {
