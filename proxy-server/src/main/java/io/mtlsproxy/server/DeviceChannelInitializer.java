@@ -98,7 +98,7 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
 
     /** An admitted connection's TLS and HTTP handlers, from the generation in use now. */
     private void secured(Channel channel) {
-        Generation generation = acquire(channel);
+        Generation generation = Generation.acquire(current, channel);
         if (generation == null) {
             channel.close(); // stopping: no generation serves connections any more
             return;
@@ -120,19 +120,6 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
         pipeline.addLast("api", new GatewayHttpHandler(generation.http, generation.reader, active,
                 metrics.requestObserver(generation.http.originPath()), abuse.requests(), ConnectionCaller.INSTANCE));
-    }
-
-    /** The current generation, held for this channel; a reload may retire it between the read and the hold. */
-    private Generation acquire(Channel channel) {
-        while (true) {
-            Generation generation = current.get();
-            if (generation.tryAcquire(channel)) {
-                return generation;
-            }
-            if (current.get() == generation) {
-                return null;
-            }
-        }
     }
 
     private static SslHandler tls(Channel channel, Generation generation) {

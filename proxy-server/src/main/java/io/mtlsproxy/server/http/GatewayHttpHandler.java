@@ -206,6 +206,17 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             respondError(ctx, context, request.early(), request.earlyMessage(), null);
             return;
         }
+        String uri = request.uri();
+        int queryStart = uri.indexOf('?');
+        String path = queryStart < 0 ? uri : uri.substring(0, queryStart);
+        boolean api = path.startsWith(SECRETS_PREFIX);
+        boolean originRoute = !api && origin != null && path.equalsIgnoreCase(settings.originPath());
+        String originName = originRoute ? originSecretName(uri) : null;
+        if (originRoute && originName == null) {
+            // the origin checks the parameter before the certificate, and its clients rely on that order
+            write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
+            return;
+        }
         Caller caller = request.caller();
         CompletableFuture<Admission> admission = caller.admission();
         if (!admission.isDone()) {
@@ -214,21 +225,16 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         }
         Admission admitted = outcome(admission);
         if (!admitted.admitted()) {
-            respondError(ctx, caller.refusalClosesConnection() ? closeAfter(context) : context, admitted.refusal(), null,
-                    admitted.retryAfter());
+            refuse(ctx, caller.refusalClosesConnection() ? closeAfter(context) : context, originRoute, admitted);
             return;
         }
         ClientIdentity identity = caller.identity();
         if (identity == null) {
-            // audit mode lets a device without a (readable) certificate connect; it still cannot be authorized
-            respondError(ctx, context, ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null, null);
+            // no certificate: audit mode let the connection in, or an ingress forwarded none; nothing is authorized
+            refuse(ctx, context, originRoute, new Admission(ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null));
             return;
         }
-        String uri = request.uri();
-        int queryStart = uri.indexOf('?');
-        String path = queryStart < 0 ? uri : uri.substring(0, queryStart);
-        boolean api = path.startsWith(SECRETS_PREFIX);
-        if (!api && (origin == null || !path.equalsIgnoreCase(settings.originPath()))) {
+        if (!api && !originRoute) {
             respondError(ctx, context, ErrorCode.NOT_FOUND, null, null);
             return;
         }
@@ -242,7 +248,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             admitted = outcome(route);
             if (!admitted.admitted()) {
                 // this route only: the connection may still use the others
-                respondError(ctx, context, admitted.refusal(), null, admitted.retryAfter());
+                refuse(ctx, context, originRoute, admitted);
                 return;
             }
         }
@@ -277,11 +283,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 respondMethodNotAllowed(ctx, context, "GET, POST");
                 return;
             }
-            String name = originSecretName(uri);
-            if (name == null) {
-                write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
-                return;
-            }
+            String name = originName;
             if (refusedByLimits(ctx, context, caller, name)) {
                 return;
             }
@@ -384,6 +386,22 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return null;
+    }
+
+    /** A caller the policy refused: in the origin's JSON shape on its route, so its clients can read why. */
+    private void refuse(ChannelHandlerContext ctx, RequestContext context, boolean originRoute, Admission refusal) {
+        if (!originRoute) {
+            respondError(ctx, context, refusal.refusal(), null, refusal.retryAfter());
+            return;
+        }
+        ErrorCode code = refusal.refusal();
+        log.info("request refused client={} requestId={} status={} code={}", context.clientAddress(), context.requestId(),
+                code.status(), code.code());
+        FullHttpResponse response = Responses.object(ctx.alloc(), context, code.status(), origin.refused(context, code));
+        if (refusal.retryAfter() != null) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, refusal.retryAfter().toSeconds()));
+        }
+        write(ctx, context, response);
     }
 
     private void respondMethodNotAllowed(ChannelHandlerContext ctx, RequestContext context, String allow) {
