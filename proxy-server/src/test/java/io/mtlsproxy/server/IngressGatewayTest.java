@@ -90,6 +90,7 @@ class IngressGatewayTest {
             assertThat(body.get("Diagnostics").toString()).doesNotContain("office-psk").doesNotContain("KEY");
             AuditEvent read = gateway.auditEvents().get(gateway.auditEvents().size() - 1);
             assertThat(read.subject()).isEqualTo(kiosk.certificate().getSubjectX500Principal().getName());
+            assertThat(read.clientAddress()).isEqualTo("203.0.113.7:50123"); // the device's, as the ingress said
         }
     }
 
@@ -137,7 +138,7 @@ class IngressGatewayTest {
     @Test
     void theSameHeadersFromAnyOtherAddressAreRefused() throws Exception {
         try (RunningGateway gateway = start(CONFIG); TlsClient stranger = ingress(gateway, ELSEWHERE)) {
-            TlsClient.Response spoofed = get(stranger, "/v1/secrets/wifi-office", arr(kiosk));
+            TlsClient.Response spoofed = get(stranger, "/v1/secrets/wifi-office", arr(kiosk) + "X-Forwarded-For: 10.9.9.9\r\n");
             TlsClient.Response bare = get(stranger, "/v1/secrets/wifi-office", "");
 
             assertThat(spoofed.status()).isEqualTo(403);
@@ -145,6 +146,7 @@ class IngressGatewayTest {
             assertThat(bare.status()).isEqualTo(401);
             assertThat(errorCode(bare)).isEqualTo("client_certificate_required");
             assertThat(gateway.auditEvents()).noneMatch(e -> e.status() == 200);
+            assertThat(gateway.auditEvents()).allMatch(e -> e.clientAddress().startsWith(ELSEWHERE));
         }
     }
 

@@ -109,7 +109,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private void onHead(ChannelHandlerContext ctx, HttpRequest request) {
         RequestContext context = new RequestContext(
                 requestIds.next(request.headers().get(Responses.X_REQUEST_ID)),
-                HandshakeFailureLog.address(ctx.channel()),
+                callers.clientAddress(ctx.channel(), request),
                 request.method().name(),
                 request.uri(),
                 System.nanoTime(),

@@ -41,6 +41,33 @@ final class ForwardedCallers implements CallerSource {
     }
 
     /**
+     * Behind a trusted ingress, the device's address is the last entry of X-Forwarded-For (the one
+     * the ingress added; earlier ones are whatever the device claimed). Anything that does not look
+     * like an address is ignored rather than logged.
+     */
+    @Override
+    public String clientAddress(Channel channel, HttpRequest request) {
+        String socket = io.mtlsproxy.server.tls.HandshakeFailureLog.address(channel);
+        String forwarded = trusted ? request.headers().get("x-forwarded-for") : null;
+        if (forwarded == null) {
+            return socket;
+        }
+        String last = forwarded.substring(forwarded.lastIndexOf(',') + 1).strip();
+        if (last.isEmpty() || last.length() > 64) {
+            return socket;
+        }
+        for (int i = 0; i < last.length(); i++) {
+            char c = last.charAt(i);
+            boolean addressChar = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == ':'
+                    || c == '[' || c == ']';
+            if (!addressChar) {
+                return socket;
+            }
+        }
+        return last;
+    }
+
+    /**
      * A remembered caller is decided again once its certificate has expired or was revoked, or when a check could
      * not answer (Graph or OCSP down): that refusal is for now, not for the connection's life.
      */
