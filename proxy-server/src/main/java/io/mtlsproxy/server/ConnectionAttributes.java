@@ -26,6 +26,25 @@ public final class ConnectionAttributes {
 
     private ConnectionAttributes() {}
 
+    /**
+     * Gives an HTTP/2 stream's channel what its connection pinned, so the request handlers read it
+     * from their own channel on both protocols. Called when the stream opens: by then the identity
+     * and the admission are final, since the HTTP/2 codec is installed only once the identity handler
+     * has let the connection through.
+     */
+    public static void shareWithStream(Channel connection, Channel stream) {
+        copy(CLIENT_IDENTITY, connection, stream);
+        copy(ADMISSION, connection, stream);
+        copy(CLIENT_ADDRESS, connection, stream);
+    }
+
+    private static <T> void copy(AttributeKey<T> key, Channel from, Channel to) {
+        T value = from.attr(key).get();
+        if (value != null) {
+            to.attr(key).set(value);
+        }
+    }
+
     /** The client's address: the PROXY header's source when there was one, otherwise the socket's peer. */
     public static SocketAddress clientAddress(Channel channel) {
         SocketAddress proxied = channel.attr(CLIENT_ADDRESS).get();
