@@ -152,8 +152,9 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxHeaderListSize(listener.maxHeaderSize())
                         .maxConcurrentStreams(listener.maxConcurrentStreams()))
-                // GOAWAY (stop, revocation, reload's drain) lets open streams finish, but not for ever
-                .gracefulShutdownTimeoutMillis(listener.shutdownGrace().toMillis())
+                // after GOAWAY (stop, revocation, a reload's drain) the open streams may finish: a stream
+                // takes at most this long to arrive in full and be answered, and one that takes longer is cut
+                .gracefulShutdownTimeoutMillis(listener.requestHeadTimeout().plus(listener.requestTimeout()).toMillis())
                 .build(); // Netty's defaults stay on: rapid-reset, empty-DATA and CONTINUATION flood limits
         RequestObserver observer = metrics.requestObserver(generation.http.originPath());
         pipeline.addLast("h2", frames);

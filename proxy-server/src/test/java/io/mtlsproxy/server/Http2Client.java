@@ -147,6 +147,15 @@ final class Http2Client implements AutoCloseable {
 
     /** A request with these headers and, when {@code body} is not null, that body (the end of the stream). */
     CompletableFuture<Response> send(Http2Headers headers, String body) {
+        return send(headers, body, true);
+    }
+
+    /** A request's headers, and its stream left open: the body never comes. */
+    CompletableFuture<Response> sendUnfinished(Http2Headers headers) {
+        return send(headers, null, false);
+    }
+
+    private CompletableFuture<Response> send(Http2Headers headers, String body, boolean end) {
         CompletableFuture<Response> response = new CompletableFuture<>();
         Http2StreamChannelBootstrap streams = new Http2StreamChannelBootstrap(channel)
                 .handler(new ChannelInitializer<Http2StreamChannel>() {
@@ -180,7 +189,7 @@ final class Http2Client implements AutoCloseable {
                 return;
             }
             Http2StreamChannel stream = (Http2StreamChannel) opened.getNow();
-            stream.write(new DefaultHttp2HeadersFrame(headers, body == null));
+            stream.write(new DefaultHttp2HeadersFrame(headers, end && body == null));
             if (body != null) {
                 ByteBuf bytes = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
                 stream.write(new DefaultHttp2DataFrame(bytes, true));

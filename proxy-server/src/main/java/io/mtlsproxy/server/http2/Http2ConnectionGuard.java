@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the HTTP/1.1 API handler does for its connection, done for an HTTP/2 connection as a whole,
- * after the stream multiplexer: closes it when idle with no stream open, when the gateway drains
- * (once a response has been sent, as on HTTP/1.1), and when its admission turns out refused (once
+ * after the stream multiplexer: closes it when idle with no stream open, when the gateway begins to
+ * drain, and when its admission turns out refused (once
  * the streams waiting for it have their answers). Closing an HTTP/2 connection sends GOAWAY and
  * lets the streams already open finish, within the codec's graceful-shutdown timeout.
  */
@@ -65,6 +65,10 @@ public final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == ActiveRequests.DrainStarted.INSTANCE) {
+            ctx.close(); // GOAWAY: no new streams; those open finish within the codec's graceful-shutdown timeout
+            return;
+        }
         if (event instanceof IdleStateEvent) {
             // a stream waiting for its secret keeps the connection, as a waiting HTTP/1.1 request does
             if (connection.numActiveStreams() == 0) {
