@@ -3,8 +3,10 @@ package io.mtlsproxy.server;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.server.tls.Admission;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
 import java.net.SocketAddress;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** What the pipeline pins to a connection. Written once, by the handler named beside each key. */
@@ -24,7 +26,19 @@ public final class ConnectionAttributes {
      */
     public static final AttributeKey<java.net.InetSocketAddress> CLIENT_ADDRESS = AttributeKey.valueOf("mtls-proxy.client-address");
 
+    /**
+     * The routes' own admissions of the connection, one per route guard, decided on first use; written
+     * by {@code RouteGuard}, on the connection itself so that all its HTTP/2 streams share them.
+     */
+    public static final AttributeKey<Map<Object, CompletableFuture<Admission>>> ROUTE_ADMISSIONS =
+            AttributeKey.valueOf("mtls-proxy.route-admissions");
+
     private ConnectionAttributes() {}
+
+    /** The TCP connection a channel belongs to: an HTTP/2 stream's parent, or the channel itself. */
+    public static Channel connection(Channel channel) {
+        return channel instanceof Http2StreamChannel stream ? stream.parent() : channel;
+    }
 
     /**
      * Gives an HTTP/2 stream's channel what its connection pinned, so the request handlers read it
