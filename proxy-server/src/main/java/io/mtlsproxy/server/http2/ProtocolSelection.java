@@ -53,7 +53,9 @@ public final class ProtocolSelection extends ChannelInboundHandlerAdapter {
             }
             http2Handlers.accept(pipeline);
         }
-        ctx.pipeline().remove(this);
+        if (ctx.pipeline().context(this) != null) {
+            ctx.pipeline().remove(this); // a refused connection's close may have emptied the pipeline already
+        }
     }
 
     @Override
