@@ -59,6 +59,15 @@ final class Http2Client implements AutoCloseable {
 
     /** Connects and completes the handshake; {@link #protocol()} says what ALPN chose. */
     static Http2Client connect(int port, X509Certificate trusted, IssuedCertificate client) throws Exception {
+        return connect(port, trusted, client, "127.0.0.1", null);
+    }
+
+    /**
+     * From a given loopback source address (127.0.0.2, ...), writing {@code preamble} (e.g. a PROXY
+     * protocol header) before the TLS handshake when it is not null.
+     */
+    static Http2Client connect(int port, X509Certificate trusted, IssuedCertificate client, String localAddress,
+            byte[] preamble) throws Exception {
         SslContext ssl = SslContextBuilder.forClient()
                 .keyManager(client.keyPair().getPrivate(), client.presentedChain())
                 .trustManager(trusted)
@@ -75,6 +84,16 @@ final class Http2Client implements AutoCloseable {
                     .handler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
+                            if (preamble != null) {
+                                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelActive(ChannelHandlerContext ctx) {
+                                        ctx.writeAndFlush(Unpooled.wrappedBuffer(preamble)); // before the ClientHello
+                                        ctx.pipeline().remove(this);
+                                        ctx.fireChannelActive();
+                                    }
+                                });
+                            }
                             ch.pipeline().addLast(ssl.newHandler(ch.alloc(), "localhost", port));
                             // the codec must be in place before the server's SETTINGS arrive
                             ch.pipeline().addLast(new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
@@ -96,6 +115,7 @@ final class Http2Client implements AutoCloseable {
                             });
                         }
                     })
+                    .localAddress(localAddress, 0)
                     .connect("127.0.0.1", port).sync().channel();
             String protocol = negotiated.get(10, TimeUnit.SECONDS);
             return new Http2Client(group, channel, protocol, goAway);
@@ -124,6 +144,12 @@ final class Http2Client implements AutoCloseable {
 
     String protocol() {
         return protocol;
+    }
+
+    /** The server's SETTINGS_MAX_CONCURRENT_STREAMS, as this client's codec applies it. */
+    int serversMaxConcurrentStreams() throws Exception {
+        io.netty.handler.codec.http2.Http2FrameCodec codec = channel.pipeline().get(io.netty.handler.codec.http2.Http2FrameCodec.class);
+        return channel.eventLoop().submit(() -> codec.connection().local().maxActiveStreams()).get(10, TimeUnit.SECONDS);
     }
 
     boolean isOpen() {

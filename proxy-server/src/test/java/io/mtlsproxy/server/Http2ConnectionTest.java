@@ -74,7 +74,7 @@ class Http2ConnectionTest {
             assertThat(client.goAway.get(10, TimeUnit.SECONDS)).isEqualTo(Http2Error.NO_ERROR.code());
             assertThat(stopped).isNotDone();
 
-            backend.answer.complete(SecretValue.withDerivedVersion("fleet-slow", "finally", "held", "test"));
+            backend.answer.complete("finally");
             Http2Client.Response response = slow.get(10, TimeUnit.SECONDS);
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.body()).contains("finally");
@@ -125,6 +125,48 @@ class Http2ConnectionTest {
     }
 
     @Test
+    void streamsBehindATrustedBalancerCarryTheProxyHeadersClientAddress() throws Exception {
+        try (RunningGateway gateway = startWithFiles("""
+                  proxyProtocol: v2
+                  trustedProxies: [127.0.0.2/32]
+                """, "");
+                Http2Client client = Http2Client.connect(gateway.port(), pki.root.certificate(), device, "127.0.0.2",
+                        ProxyProtocolTest.v2Header(1, "203.0.113.7", 5000, "192.0.2.1", 8443))) {
+            assertThat(client.protocol()).isEqualTo("h2");
+            List<CompletableFuture<Http2Client.Response>> responses = client.getAll(
+                    List.of("/v1/secrets/fleet-wifi", "/v1/secrets/fleet-nope"));
+            assertThat(responses.get(0).get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(responses.get(1).get(10, TimeUnit.SECONDS).status()).isEqualTo(404);
+            assertThat(gateway.auditEvents()).hasSize(2)
+                    .allSatisfy(e -> assertThat(e.clientAddress()).isEqualTo("203.0.113.7:5000"));
+        }
+    }
+
+    @Test
+    void streamsOverTheConnectionsLimitAreRefused() throws Exception {
+        HeldBackend backend = new HeldBackend(2);
+        ExecutorService io = Executors.newSingleThreadExecutor();
+        RunningGateway gateway = RunningGateway.start(dir, pki, "  maxConcurrentStreams: 2", ACCESS,
+                SecretBackends.of(List.of(backend), CacheConfig.defaults(), io, Ticker.systemTicker()));
+        try (Http2Client client = connect(gateway)) {
+            CompletableFuture<Http2Client.Response> first = client.get("/v1/secrets/fleet-a");
+            CompletableFuture<Http2Client.Response> second = client.get("/v1/secrets/fleet-b");
+            assertThat(backend.asked.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(client.serversMaxConcurrentStreams()).isEqualTo(2);
+            // Netty's client keeps to the server's SETTINGS, and refuses a third stream itself
+            assertThat(client.get("/v1/secrets/fleet-c")).failsWithin(10, TimeUnit.SECONDS);
+
+            backend.answer.complete("held-value");
+            assertThat(first.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(second.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(client.isOpen()).isTrue();
+        } finally {
+            gateway.close();
+            io.shutdownNow();
+        }
+    }
+
+    @Test
     void jdkProviderNegotiatesH2Too() throws Exception {
         try (RunningGateway gateway = startWithFiles("  tlsProvider: jdk", ""); Http2Client client = connect(gateway)) {
             List<CompletableFuture<Http2Client.Response>> responses = client.getAll(
@@ -136,10 +178,19 @@ class Http2ConnectionTest {
         }
     }
 
-    /** A backend whose answer the test gives, so a request can be held in flight. */
+    /** A backend whose answers wait for the test's word, so requests can be held in flight. */
     private static final class HeldBackend implements SecretBackend {
-        final CountDownLatch asked = new CountDownLatch(1);
-        final CompletableFuture<SecretValue> answer = new CompletableFuture<>();
+        final CountDownLatch asked;
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+
+        HeldBackend() {
+            this(1);
+        }
+
+        /** @param calls how many calls {@link #asked} waits for */
+        HeldBackend(int calls) {
+            this.asked = new CountDownLatch(calls);
+        }
 
         @Override
         public String name() {
@@ -154,7 +205,7 @@ class Http2ConnectionTest {
         @Override
         public CompletableFuture<SecretValue> fetch(SecretRef ref) {
             asked.countDown();
-            return answer;
+            return answer.thenApply(value -> SecretValue.withDerivedVersion(ref.name(), value, "held", "test"));
         }
     }
 }
