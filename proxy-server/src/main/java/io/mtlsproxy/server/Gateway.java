@@ -562,6 +562,9 @@ public final class Gateway implements AutoCloseable {
             ingressChannel.close().syncUninterruptibly();
         }
         active.drain();
+        for (Channel channel : connections) {
+            channel.pipeline().fireUserEventTriggered(ActiveRequests.DrainStarted.INSTANCE); // runs on its event loop
+        }
         long deadline = System.nanoTime() + grace.toNanos();
         while (active.inFlight() > 0 && System.nanoTime() < deadline) {
             try {

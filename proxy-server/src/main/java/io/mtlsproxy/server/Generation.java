@@ -122,8 +122,8 @@ final class Generation {
         boolean reused = previous != null && previous.config.secrets().equals(config.secrets());
         try {
             ClientAuthenticator authenticator = new ClientAuthenticator(checks.policy(), policyConfig, Ticker.systemTicker(), clock);
-            SslContext sslContext = ServerTls.build(config.tls(), parts.tlsProvider(), listener.mode(), serverKey, authenticator,
-                    trust.acceptedIssuers());
+            SslContext sslContext = ServerTls.build(config.tls(), parts.tlsProvider(), listener.mode(), listener.http2(),
+                    serverKey, authenticator, trust.acceptedIssuers());
             AsyncAdmission asyncChecks = new AsyncAdmission(checks.asyncChecks(), listener.mode(), clock,
                     policyConfig.clockSkew(), parts.handshakeFailures());
             backends = reused ? previous.backends : parts.backends().create(config.secrets());

@@ -72,6 +72,7 @@ final class ConfigValidator {
         atLeast("listener.maxHeaderSize", l.maxHeaderSize(), 256, problems);
         atLeast("listener.maxBodySize", l.maxBodySize(), 0, problems);
         atLeast("listener.ioThreads", l.ioThreads(), 0, problems);
+        atLeast("listener.maxConcurrentStreams", l.maxConcurrentStreams(), 1, problems);
     }
 
     private static void tls(TlsConfig t, List<String> problems) {
