@@ -97,10 +97,12 @@ public final class ForwardedCertificates {
 
     private static List<X509Certificate> clientCert(String value, String chainValue) throws ForwardedCertificateException {
         bound(value, MAX_CERTIFICATE_HEADER, "client-cert");
+        if (chainValue != null) {
+            bound(chainValue, MAX_CHAIN_HEADER, "client-cert-chain");
+        }
         List<X509Certificate> chain = new ArrayList<>(3);
         chain.add(CertificateText.der(StructuredFields.parseBinary(value, "client-cert"), "client-cert"));
         if (chainValue != null) {
-            bound(chainValue, MAX_CHAIN_HEADER, "client-cert-chain");
             List<byte[]> members = StructuredFields.parseBinaryList(chainValue, MAX_CHAIN_CERTIFICATES, "client-cert-chain");
             for (int i = 0; i < members.size(); i++) {
                 chain.add(CertificateText.der(members.get(i), "client-cert-chain member " + (i + 1)));
