@@ -262,6 +262,15 @@ public final class IdentityHeaders {
     }
 
     private static void hexEscape(StringBuilder out, String text) {
+        // spaces right before a hex escape become escapes too: the JDK's DN reader drops them otherwise
+        int spaces = 0;
+        while (spaces < out.length() && out.charAt(out.length() - 1 - spaces) == ' ') {
+            spaces++;
+        }
+        if (spaces > 0 && out.length() > spaces) {
+            out.setLength(out.length() - spaces);
+            out.append("\\20".repeat(spaces));
+        }
         for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
             out.append('\\').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
                     .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
