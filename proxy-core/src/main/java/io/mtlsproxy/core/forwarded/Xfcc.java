@@ -22,6 +22,7 @@ import java.util.Set;
 public final class Xfcc {
     /** Keys whose values Envoy always writes quoted. */
     private static final Set<String> ALWAYS_QUOTED = Set.of("subject", "cert", "chain");
+    private static final List<String> KNOWN_KEYS = List.of("By", "Hash", "Cert", "Chain", "Subject", "URI", "DNS");
 
     private Xfcc() {}
 
@@ -43,7 +44,7 @@ public final class Xfcc {
             }
             String key = header.substring(keyStart, i);
             if (i == header.length() || header.charAt(i) != '=') {
-                throw malformed("element " + (elements.size() + 1) + ": key " + key + " without '=' at position " + i);
+                throw malformed("element " + (elements.size() + 1) + ": key " + named(key) + " without '=' at position " + i);
             }
             i++;
             String value;
@@ -56,7 +57,7 @@ public final class Xfcc {
                 while (i < header.length() && header.charAt(i) != ';' && header.charAt(i) != ',') {
                     char c = header.charAt(i);
                     if (c == '"' || isControl(c)) {
-                        throw malformed("element " + (elements.size() + 1) + ": key " + key
+                        throw malformed("element " + (elements.size() + 1) + ": key " + named(key)
                                 + " has an invalid character at position " + i + " in its unquoted value");
                     }
                     i++;
@@ -79,7 +80,7 @@ public final class Xfcc {
                 pairs = new ArrayList<>(6);
             } else if (separator != ';') {
                 throw malformed("element " + (elements.size() + 1) + ": unexpected character at position " + i
-                        + " after the value of " + key);
+                        + " after the value of " + named(key));
             }
             i = skipOws(header, i + 1);
             if (i == header.length()) {
@@ -102,12 +103,12 @@ public final class Xfcc {
                 continue;
             }
             if (isControl(c)) {
-                throw malformed("element " + element + ": key " + key + " has a control character at position " + i);
+                throw malformed("element " + element + ": key " + named(key) + " has a control character at position " + i);
             }
             out.append(c);
             i++;
         }
-        throw malformed("element " + element + ": the quoted value of " + key + " is not terminated");
+        throw malformed("element " + element + ": the quoted value of " + named(key) + " is not terminated");
     }
 
     /**
@@ -170,6 +171,16 @@ public final class Xfcc {
             }
         }
         return false;
+    }
+
+    /** A key for a message: Envoy's keys by name, anything else unnamed, as it is text from the header. */
+    private static String named(String key) {
+        for (String known : KNOWN_KEYS) {
+            if (known.equalsIgnoreCase(key)) {
+                return known;
+            }
+        }
+        return "(unknown)";
     }
 
     private static ForwardedCertificateException malformed(String message) {
