@@ -2,6 +2,7 @@ package io.mtlsproxy.core.forwarded;
 
 import io.mtlsproxy.core.config.IdentityHeadersConfig;
 import io.mtlsproxy.core.config.SigningConfig;
+import io.mtlsproxy.core.config.XfccMode;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
@@ -130,50 +131,77 @@ public final class IdentityHeaders {
      */
     public List<Header> headersFor(ClientIdentity identity, String entraDeviceId, String trustedIncomingXfcc,
             String method, String pathAndQuery, Instant now) {
+        return prepare(identity, entraDeviceId).headersFor(trustedIncomingXfcc, method, pathAndQuery, now);
+    }
+
+    /**
+     * Everything about one identity that does not change between its requests, encoded once: a proxy keeps
+     * it with the connection (the identity is pinned to it) and calls {@link Prepared#headersFor} per
+     * request, which then only joins a trusted XFCC and signs.
+     */
+    public Prepared prepare(ClientIdentity identity, String entraDeviceId) {
         Objects.requireNonNull(identity, "identity");
-        List<Header> headers = new ArrayList<>(9);
-        String xfcc = xfccValue(identity, usableXfcc(trustedIncomingXfcc));
-        if (xfcc != null) {
-            headers.add(new Header(XFCC, xfcc));
-        }
+        String element = config.xfcc() == XfccMode.SET || config.xfcc() == XfccMode.APPEND ? element(identity).encode() : null;
+        List<Header> rest = new ArrayList<>(7);
         if (config.clientCert()) {
-            headers.add(new Header(CLIENT_CERT, StructuredFields.binary(CertificateText.encoded(identity.leaf()))));
+            rest.add(new Header(CLIENT_CERT, StructuredFields.binary(CertificateText.encoded(identity.leaf()))));
             if (config.clientCertChain() && identity.chain().size() > 1) {
                 List<byte[]> intermediates = new ArrayList<>(identity.chain().size() - 1);
                 for (X509Certificate cert : identity.chain().subList(1, identity.chain().size())) {
                     intermediates.add(CertificateText.encoded(cert));
                 }
-                headers.add(new Header(CLIENT_CERT_CHAIN, StructuredFields.binaryList(intermediates)));
+                rest.add(new Header(CLIENT_CERT_CHAIN, StructuredFields.binaryList(intermediates)));
             }
         }
         if (config.simple()) {
-            headers.add(new Header(SUBJECT, PercentEncoding.headerSafe(identity.subject().toString())));
-            headers.add(new Header(ISSUER, PercentEncoding.headerSafe(identity.issuer().toString())));
-            headers.add(new Header(SHA256, identity.sha256()));
-            headers.add(new Header(SERIAL, identity.serial()));
+            rest.add(new Header(SUBJECT, PercentEncoding.headerSafe(identity.subject().toString())));
+            rest.add(new Header(ISSUER, PercentEncoding.headerSafe(identity.issuer().toString())));
+            rest.add(new Header(SHA256, identity.sha256()));
+            rest.add(new Header(SERIAL, identity.serial()));
             if (entraDeviceId != null) {
-                headers.add(new Header(DEVICE_ID, PercentEncoding.headerSafe(entraDeviceId)));
+                rest.add(new Header(DEVICE_ID, PercentEncoding.headerSafe(entraDeviceId)));
             }
         }
-        if (signature != null) {
-            long t = now.getEpochSecond();
-            byte[] mac = signature.mac(IdentitySignature.input(t, method, pathAndQuery, headers));
-            List<String> names = new ArrayList<>(headers.size());
-            for (Header header : headers) {
-                names.add(header.name());
-            }
-            headers.add(new Header(signatureHeader,
-                    "t=" + t + ";h=" + String.join(",", names) + ";v1=" + IdentitySignature.encode(mac)));
-        }
-        return List.copyOf(headers);
+        return new Prepared(element, List.copyOf(rest));
     }
 
-    private String xfccValue(ClientIdentity identity, String incoming) {
+    /** One identity's headers for this route, ready to be completed per request. Immutable. */
+    public final class Prepared {
+        private final String element;
+        private final List<Header> rest;
+
+        private Prepared(String element, List<Header> rest) {
+            this.element = element;
+            this.rest = rest;
+        }
+
+        /** As {@link IdentityHeaders#headersFor}, for the prepared identity. */
+        public List<Header> headersFor(String trustedIncomingXfcc, String method, String pathAndQuery, Instant now) {
+            List<Header> headers = new ArrayList<>(rest.size() + 2);
+            String xfcc = xfccValue(element, usableXfcc(trustedIncomingXfcc));
+            if (xfcc != null) {
+                headers.add(new Header(XFCC, xfcc));
+            }
+            headers.addAll(rest);
+            if (signature != null) {
+                long t = now.getEpochSecond();
+                byte[] mac = signature.mac(IdentitySignature.input(t, method, pathAndQuery, headers));
+                StringBuilder value = new StringBuilder(96).append("t=").append(t).append(";h=");
+                for (int i = 0; i < headers.size(); i++) {
+                    value.append(i == 0 ? "" : ",").append(headers.get(i).name());
+                }
+                headers.add(new Header(signatureHeader, value.append(";v1=").append(IdentitySignature.encode(mac)).toString()));
+            }
+            return List.copyOf(headers);
+        }
+    }
+
+    private String xfccValue(String element, String incoming) {
         return switch (config.xfcc()) {
             case SANITIZE -> null;
             case FORWARD_ONLY -> incoming;
-            case SET -> element(identity).encode();
-            case APPEND -> incoming == null ? element(identity).encode() : incoming + "," + element(identity).encode();
+            case SET -> element;
+            case APPEND -> incoming == null ? element : incoming + "," + element;
         };
     }
 

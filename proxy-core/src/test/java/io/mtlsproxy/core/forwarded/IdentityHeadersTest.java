@@ -242,6 +242,17 @@ class IdentityHeadersTest {
     }
 
     @Test
+    void aPreparedIdentityWritesWhatHeadersForWrites() {
+        IdentityHeaders writer = IdentityHeaders.of(new IdentityHeadersConfig(XfccMode.APPEND,
+                List.of("Hash", "Cert", "Subject"), true, true, true, new SigningConfig("/unused", null)), new byte[32], null);
+        IdentityHeaders.Prepared prepared = writer.prepare(identity, "dev-9");
+        for (String incoming : java.util.Arrays.asList(null, "Hash=aa;URI=x")) {
+            assertThat(prepared.headersFor(incoming, "PUT", "/p?q=1", NOW))
+                    .isEqualTo(writer.headersFor(identity, "dev-9", incoming, "PUT", "/p?q=1", NOW));
+        }
+    }
+
+    @Test
     void identityHeaderNames() {
         for (String name : List.of("x-forwarded-client-cert", "client-cert", "client-cert-chain", "x-arr-clientcert",
                 "x-ssl-client-cert", "x-mtls-proxy-signature", "x-client-subject", "x-client-anything", "X-Client-Sha256",
