@@ -11,6 +11,9 @@ import java.util.Set;
  * <p>A header is elements separated by {@code ,}; an element is {@code key=value} pairs separated by
  * {@code ;}. A value that holds {@code , ; =} or {@code "} is double-quoted, a {@code "} inside written
  * {@code \"}. Envoy always quotes {@code Subject}, {@code Cert} and {@code Chain}, and so does this writer.
+ * In a quoted value this writer also doubles a backslash that comes last or before {@code "} or {@code \},
+ * so that the reader below gives the value back exactly; any other backslash (an RFC 2253 escape such as
+ * {@code \,}) is written as it is, as Envoy does.
  *
  * <p>Reading: separators count only outside quotes; spaces and tabs around separators are allowed (other
  * proxies join elements with {@code ", "}); inside quotes {@code \"} is a quote and {@code \\} a backslash,
@@ -150,8 +153,9 @@ public final class Xfcc {
             if (isControl(c)) {
                 throw new IllegalArgumentException("control character in the XFCC value of " + key);
             }
-            if (c == '"') {
-                out.append('\\');
+            if (quote && (c == '"' || (c == '\\' && (i + 1 == value.length() || value.charAt(i + 1) == '"'
+                    || value.charAt(i + 1) == '\\')))) {
+                out.append('\\'); // only where a reader would take the backslash for an escape
             }
             out.append(c);
         }

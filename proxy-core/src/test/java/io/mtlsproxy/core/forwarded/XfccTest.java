@@ -105,7 +105,8 @@ class XfccTest {
 
     @Test
     void writtenValuesParseBack() throws Exception {
-        List<String> values = List.of("", "plain", "a,b", "a;b", "a=b", "q\"uote", "tab\there", "CN=Doe\\, John", " lead");
+        List<String> values = List.of("", "plain", "a,b", "a;b", "a=b", "q\"uote", "tab\there", "CN=Doe\\, John", " lead",
+                "\tlead", "ends\\", "two\\\\b", "esc\\\"q", "\\", "\\\\\\,");
         for (String value : values) {
             String header = new XfccElement(List.of(new XfccElement.Pair("DNS", value), new XfccElement.Pair("Hash", "x")))
                     .encode();
