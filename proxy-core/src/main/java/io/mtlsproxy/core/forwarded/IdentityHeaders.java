@@ -141,7 +141,12 @@ public final class IdentityHeaders {
      */
     public Prepared prepare(ClientIdentity identity, String entraDeviceId) {
         Objects.requireNonNull(identity, "identity");
-        String element = config.xfcc() == XfccMode.SET || config.xfcc() == XfccMode.APPEND ? element(identity).encode() : null;
+        String element = null;
+        if (config.xfcc() == XfccMode.SET || config.xfcc() == XfccMode.APPEND) {
+            XfccElement ours = element(identity);
+            // an element can come out empty (only By without a URI, only DNS without DNS names): send none
+            element = ours.pairs().isEmpty() ? null : ours.encode();
+        }
         List<Header> rest = new ArrayList<>(7);
         if (config.clientCert()) {
             rest.add(new Header(CLIENT_CERT, StructuredFields.binary(CertificateText.encoded(identity.leaf()))));
@@ -201,7 +206,7 @@ public final class IdentityHeaders {
             case SANITIZE -> null;
             case FORWARD_ONLY -> incoming;
             case SET -> element;
-            case APPEND -> incoming == null ? element : incoming + "," + element;
+            case APPEND -> incoming == null ? element : element == null ? incoming : incoming + "," + element;
         };
     }
 

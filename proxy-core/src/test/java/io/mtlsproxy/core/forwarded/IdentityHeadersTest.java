@@ -133,6 +133,19 @@ class IdentityHeadersTest {
     }
 
     @Test
+    void anEmptyElementIsNeverSent() throws Exception {
+        IssuedCertificate plain = CertificateBuilder.client("CN=no-sans").signedBy(issuing);
+        ClientIdentity client = ClientIdentity.of(plain.presentedChain());
+        for (XfccMode mode : List.of(XfccMode.SET, XfccMode.APPEND)) {
+            IdentityHeaders writer = IdentityHeaders.of(config(mode, List.of("By", "DNS"), false, false, false), null, null);
+            assertThat(writer.headersFor(client, null, null, "GET", "/", NOW)).isEmpty();
+        }
+        IdentityHeaders append = IdentityHeaders.of(config(XfccMode.APPEND, List.of("DNS"), false, false, false), null, null);
+        assertThat(append.headersFor(client, null, "Hash=aa", "GET", "/", NOW))
+                .containsExactly(new IdentityHeaders.Header("x-forwarded-client-cert", "Hash=aa"));
+    }
+
+    @Test
     void aTrustedXfccThatDoesNotParseIsNeverForwarded() {
         List<String> fields = List.of("Hash");
         String ours = "Hash=" + identity.sha256();
