@@ -24,8 +24,8 @@ import java.util.Set;
  *       Chain="<URL-encoded PEM of the presented chain, leaf first>";Subject="<RFC 2253>";URI=<each URI SAN>;
  *       DNS=<each DNS SAN>}, the chosen keys only, always in that order; {@code URI=} stays, empty, when the
  *       certificate has none, as Envoy writes it). The Subject is its RFC 2253 form kept to ASCII: non-ASCII
- *       and control characters, and a quote or backslash, become RFC 4514 hex escapes ({@code \C3\BC},
- *       {@code \22}, {@code \5C}), which name the same DN. URI and DNS values have characters that no URI may
+ *       and control characters, a quote or backslash, and spaces right before such an escape become RFC 4514
+ *       hex escapes ({@code \C3\BC}, {@code \22}, {@code \5C}, {@code \20}), which name the same DN. URI and DNS values have characters that no URI may
  *       hold (space, quote, backslash, controls, non-ASCII) percent-encoded.
  *   <li>{@code client-cert: :<base64 leaf DER>:} and {@code client-cert-chain: :<b64>:, :<b64>:} (RFC 9440;
  *       the chain header only when the client presented intermediates).
@@ -95,12 +95,23 @@ public final class IdentityHeaders {
      * A route's own signature header name is added by {@link #strips(String)}.
      */
     public static boolean isIdentityHeader(String lowerCaseName) {
-        String name = lowerCaseName.toLowerCase(Locale.ROOT);
+        String name = hasUpperCase(lowerCaseName) ? lowerCaseName.toLowerCase(Locale.ROOT) : lowerCaseName;
         if (IDENTITY_HEADERS.contains(name)) {
             return true;
         }
         for (String prefix : IDENTITY_PREFIXES) {
             if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** HTTP/2 names are lower-case already; HTTP/1.1 ones need folding only when they hold an upper-case letter. */
+    private static boolean hasUpperCase(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
                 return true;
             }
         }
