@@ -14,14 +14,19 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 
 /**
- * Coverage-guided fuzzing of the header parsers with Jazzer. A plain test run replays the seeds in
- * {@code src/test/resources/io/mtlsproxy/core/forwarded/ForwardedCertificatesFuzzTestInputs/} (regression
- * mode); to fuzz: {@code JAZZER_FUZZ=1 mvn -o -pl proxy-core test -Dtest=ForwardedCertificatesFuzzTest}.
- * The property: a value gives a chain of certificates or a {@link ForwardedCertificateException}, nothing
- * else (no runtime exception, no hang, no empty chain).
+ * Coverage-guided fuzzing of the header parsers, the writer and the verifier with Jazzer. Tagged
+ * {@code fuzz}, which proxy-core's build leaves out by default (Jazzer's agent costs tens of seconds per
+ * JVM; {@link ForwardedParserRobustnessTest} is the always-on, seeded counterpart). To replay the seeds in
+ * {@code src/test/resources/io/mtlsproxy/core/forwarded/ForwardedCertificatesFuzzTestInputs/}:
+ * {@code mvn -o -pl proxy-core test -Dtest=ForwardedCertificatesFuzzTest -DexcludedGroups=}; to fuzz one
+ * method for its {@code maxDuration}, prefix {@code JAZZER_FUZZ=1} and name it
+ * ({@code -Dtest='ForwardedCertificatesFuzzTest#parsersAcceptOrRefuseCleanly'}). A finding lands in that
+ * folder as {@code crash-*}: fix it and keep it there as a regression seed under a telling name.
  */
+@Tag("fuzz")
 class ForwardedCertificatesFuzzTest {
     private static final byte[] KEY = new byte[32];
     private static final Instant NOW = Instant.ofEpochSecond(1_800_000_000L);
@@ -40,6 +45,7 @@ class ForwardedCertificatesFuzzTest {
         }
     }
 
+    /** A value gives a chain of certificates or a refusal with its reason, nothing else; XFCC writes back to itself. */
     @FuzzTest(maxDuration = "30s")
     void parsersAcceptOrRefuseCleanly(FuzzedDataProvider data) {
         ForwardedCertificateFormat format = data.pickValue(ForwardedCertificateFormat.values());
