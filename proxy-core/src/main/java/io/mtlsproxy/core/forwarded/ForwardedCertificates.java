@@ -24,6 +24,10 @@ public final class ForwardedCertificates {
     private ForwardedCertificates() {}
 
     /**
+     * Pass a header that came more than once as its lines joined by {@code ,} (RFC 9110's combination):
+     * XFCC is a list by design, so its last element is taken; for the other formats a repeated header no
+     * longer parses and is refused, as it should be.
+     *
      * @param value the header's value (for XFCC, all of its lines joined by {@code ,})
      * @param chainValue {@code client-cert-chain} for {@link ForwardedCertificateFormat#CLIENT_CERT} (all
      *     its lines joined by {@code ,}), or null; ignored for the other formats

@@ -94,7 +94,7 @@ public final class IdentityHeaderVerifier {
         List<String> names = parts[1].length() == 2 ? List.of() : List.of(parts[1].substring(2).split(",", -1));
         Set<String> seen = new HashSet<>();
         for (String name : names) {
-            if (name.isEmpty() || !name.equals(name.toLowerCase(Locale.ROOT)) || !seen.add(name) || name.equals(header)) {
+            if (!isLowerCaseToken(name) || !seen.add(name) || name.equals(header)) {
                 return Result.failed("malformed_signature");
             }
         }
@@ -123,6 +123,19 @@ public final class IdentityHeaderVerifier {
             return Result.failed("bad_signature");
         }
         return new Result(true, "ok", names);
+    }
+
+    private static boolean isLowerCaseToken(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -37,6 +37,7 @@ final class IdentitySignature {
         StringBuilder text = new StringBuilder(256);
         text.append(t).append('\n').append(method).append('\n').append(pathAndQuery).append('\n');
         for (IdentityHeaders.Header header : headers) {
+            requireLine(header.value(), header.name());
             text.append(header.name()).append(':').append(header.value()).append('\n');
         }
         return text.toString().getBytes(StandardCharsets.UTF_8);

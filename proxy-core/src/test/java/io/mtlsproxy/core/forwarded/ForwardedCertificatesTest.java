@@ -268,6 +268,15 @@ class ForwardedCertificatesTest {
         assertThat(refusal(CLIENT_CERT, ":" + b64 + ":", tooMany).reason()).isEqualTo("too_many_certificates");
     }
 
+    @Test
+    void aRepeatedSingleCertificateHeaderIsRefused() throws Exception {
+        String b64 = base64(leaf());
+        assertThat(refusal(ARR_CLIENT_CERT, b64 + "," + b64, null).reason()).isEqualTo("malformed_base64");
+        String pem = escaped(device.certificatePem());
+        assertThat(refusal(ESCAPED_PEM, pem + "," + pem, null).reason()).isEqualTo("malformed_pem");
+        assertThat(refusal(CLIENT_CERT, ":" + b64 + ":, :" + b64 + ":", null).reason()).isEqualTo("malformed_structured_field");
+    }
+
     // --- bounds and messages
 
     @Test

@@ -106,6 +106,13 @@ class IdentityHeaderVerifierTest {
     }
 
     @Test
+    void aSignedValueWithALineBreakFailsInsteadOfShiftingTheInput() {
+        Map<String, String> headers = signedRequest("GET", "/a");
+        headers.put("x-client-subject", headers.get("x-client-subject") + "\nx-client-sha256:00");
+        assertThat(verify(headers, "GET", "/a", NOW).reason()).isEqualTo("bad_signature");
+    }
+
+    @Test
     void aRewrittenHeaderListFails() {
         Map<String, String> headers = signedRequest("GET", "/a");
         String signature = headers.get("x-mtls-proxy-signature");
@@ -118,7 +125,7 @@ class IdentityHeaderVerifierTest {
         String mac = "RLyftKsK9-31Mv9jOi7cxw1--U4r_n3PTte8vfp_-NU";
         for (String value : List.of("", "garbage", "t=1;h=;v1=", "t=;h=;v1=" + mac, "t=x;h=;v1=" + mac,
                 "h=;t=1;v1=" + mac, "t=1;h=;v1=" + mac + ";x=1", "t=1;h=a,,b;v1=" + mac, "t=1;h=a,a;v1=" + mac,
-                "t=1;h=A;v1=" + mac, "t=1;h=;v1=" + mac.substring(1), "t=1;h=;v1=" + mac + "!",
+                "t=1;h=A;v1=" + mac, "t=1;h=a b;v1=" + mac, "t=1;h=a:b;v1=" + mac, "t=1;h=;v1=" + mac.substring(1), "t=1;h=;v1=" + mac + "!",
                 "t=1;h=x-mtls-proxy-signature;v1=" + mac, "t=-1;h=;v1=" + mac, "t=9999999999999;h=;v1=" + mac)) {
             Map<String, String> headers = Map.of("x-mtls-proxy-signature", value);
             assertThat(verify(headers, "GET", "/a", NOW).reason()).as(value).isEqualTo("malformed_signature");
