@@ -295,7 +295,8 @@ public final class IdentityHeaders {
                 continue; // a backslash before a character about to be hex-escaped adds nothing
             }
             if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f) {
-                int end = Character.isHighSurrogate(c) && i + 1 < rfc2253.length() ? i + 2 : i + 1;
+                int end = Character.isHighSurrogate(c) && i + 1 < rfc2253.length()
+                        && Character.isLowSurrogate(rfc2253.charAt(i + 1)) ? i + 2 : i + 1;
                 hexEscape(out, rfc2253.substring(i, end));
                 i = end - 1;
             } else {
@@ -335,7 +336,8 @@ public final class IdentityHeaders {
             if (out == null) {
                 out = new StringBuilder(text.length() + 8).append(text, 0, i);
             }
-            int end = Character.isHighSurrogate(c) && i + 1 < text.length() ? i + 2 : i + 1;
+            int end = Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1)) ? i + 2 : i + 1;
             for (byte b : text.substring(i, end).getBytes(StandardCharsets.UTF_8)) {
                 out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
                         .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
