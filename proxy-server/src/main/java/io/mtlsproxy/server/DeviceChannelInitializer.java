@@ -6,6 +6,10 @@ import io.mtlsproxy.server.admin.HandshakeMetricsHandler;
 import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.http.ConnectionCaller;
 import io.mtlsproxy.server.http.GatewayHttpHandler;
+import io.mtlsproxy.server.http.RequestObserver;
+import io.mtlsproxy.server.http2.Http2ConnectionGuard;
+import io.mtlsproxy.server.http2.Http2StreamInitializer;
+import io.mtlsproxy.server.http2.ProtocolSelection;
 import io.mtlsproxy.server.limits.AbuseControls;
 import io.mtlsproxy.server.limits.ProxyProtocol;
 import io.mtlsproxy.server.limits.RequestHeadTimeout;
@@ -19,6 +23,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.List;
@@ -31,7 +39,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>
  * accept ─► [PROXY v2 header, from trusted balancers only] ─► admission: allowlist, lockout of the
  *        address, connection limits, new-connection rate ─► [no PROXY header from anyone else]
- *        ─► write timeout ─► idle timeout ─► TLS ─► identity ─► request-head timeout ┬ HTTP codec ┴ ─► API
+ *        ─► write timeout ─► idle timeout ─► TLS ─► [protocol] ─► identity ─► request-head timeout ┬ HTTP codec ┴ ─► API
+ * </pre>
+ *
+ * With {@code listener.http2} on, ALPN may choose {@code h2}: once the identity is pinned, the
+ * protocol handler swaps the HTTP/1.1 handlers after the identity for HTTP/2's, and each stream gets
+ * its own pipeline ({@link Http2StreamInitializer}) ending in the same API handler:
+ *
+ * <pre>
+ *        ... ─► TLS ─► HTTP/2 frames ─► streams ─► connection guard
+ *                        stream ─► HTTP objects ─► URI limit ─► request timeout ─► expect-continue ─► API
  * </pre>
  *
  * The admission checks need the client's real address, which behind a balancer only the PROXY
@@ -48,6 +65,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * it closes, whatever reloads happen meanwhile.
  */
 final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
+    /** What follows the identity handler on HTTP/1.1; an h2 connection has the HTTP/2 handlers instead. */
+    private static final List<String> HTTP1_HANDLERS = List.of("request-start", "http", "request-head-timeout",
+            "expect-continue", "api");
+
     private final AtomicReference<Generation> current;
     private final HandshakeFailureLog handshakeFailures;
     private final ActiveRequests active;
@@ -98,7 +119,7 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
 
     /** An admitted connection's TLS and HTTP handlers, from the generation in use now. */
     private void secured(Channel channel) {
-        Generation generation = acquire(channel);
+        Generation generation = Generation.acquire(current, channel);
         if (generation == null) {
             channel.close(); // stopping: no generation serves connections any more
             return;
@@ -111,6 +132,9 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast("idle", new IdleStateHandler(listener.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast("tls", tls(channel, generation));
         pipeline.addLast("handshake-metrics", handshakeMetrics);
+        if (listener.http2()) {
+            pipeline.addLast("protocol", new ProtocolSelection(HTTP1_HANDLERS, h2 -> http2(h2, generation)));
+        }
         pipeline.addLast("identity", new ClientIdentityHandler(generation.authenticator, handshakeFailures,
                 generation.asyncChecks, listener.mode()));
         RequestHeadTimeout requestHead = new RequestHeadTimeout(listener.requestHeadTimeout(), abuse.refusals());
@@ -122,17 +146,23 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
                 metrics.requestObserver(generation.http.originPath()), abuse.requests(), ConnectionCaller.INSTANCE));
     }
 
-    /** The current generation, held for this channel; a reload may retire it between the read and the hold. */
-    private Generation acquire(Channel channel) {
-        while (true) {
-            Generation generation = current.get();
-            if (generation.tryAcquire(channel)) {
-                return generation;
-            }
-            if (current.get() == generation) {
-                return null;
-            }
-        }
+    /** An h2 connection's handlers, in place of the HTTP/1.1 ones; the limits are the listener's. */
+    private void http2(ChannelPipeline pipeline, Generation generation) {
+        ListenerConfig listener = generation.config.listener();
+        Http2FrameCodec frames = Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxHeaderListSize(listener.maxHeaderSize())
+                        .maxConcurrentStreams(listener.maxConcurrentStreams()))
+                // after GOAWAY (stop, revocation, a reload's drain) the open streams may finish: a stream
+                // takes at most this long to arrive in full and be answered, and one that takes longer is cut
+                .gracefulShutdownTimeoutMillis(listener.requestHeadTimeout().plus(listener.requestTimeout()).toMillis())
+                .build(); // Netty's defaults stay on: rapid-reset, empty-DATA and CONTINUATION flood limits
+        RequestObserver observer = metrics.requestObserver(generation.http.originPath());
+        pipeline.addLast("h2", frames);
+        pipeline.addLast("h2-streams", new Http2MultiplexHandler(new Http2StreamInitializer(listener, abuse.refusals(),
+                () -> new GatewayHttpHandler(generation.http, generation.reader, active, observer, abuse.requests(),
+                        ConnectionCaller.INSTANCE))));
+        pipeline.addLast("h2-connection", new Http2ConnectionGuard(frames.connection(), active));
     }
 
     private static SslHandler tls(Channel channel, Generation generation) {

@@ -6,6 +6,7 @@ import io.mtlsproxy.core.audit.AuditSink;
 import io.mtlsproxy.core.config.AccessRuleConfig;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
+import io.mtlsproxy.core.config.IngressConfig;
 import io.mtlsproxy.core.config.ListenerConfig;
 import io.mtlsproxy.core.config.PolicyConfig;
 import io.mtlsproxy.core.config.SecretsConfig;
@@ -15,6 +16,7 @@ import io.mtlsproxy.policy.ClientAuthenticator;
 import io.mtlsproxy.policy.TrustMaterial;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
+import io.mtlsproxy.server.ingress.ForwardedIdentities;
 import io.mtlsproxy.server.proxy.ProxyRoutes;
 import io.mtlsproxy.server.proxy.UpstreamIdentityHeaders;
 import io.mtlsproxy.server.tls.AsyncAdmission;
@@ -82,6 +84,10 @@ final class Generation {
     final SecretBackends backends;
     final X509Certificate serverCertificate;
     final List<X509Certificate> trustAnchors;
+    /** Names the callers behind an ingress; null when the behind-ingress listener is off. */
+    final ForwardedIdentities ingress;
+    /** The behind-ingress listener's server-only TLS; null when it is off or speaks plain HTTP. */
+    final SslContext ingressSslContext;
 
     private final Executor cleanup;
     /** One for being current, one per open connection. */
@@ -92,7 +98,8 @@ final class Generation {
 
     private Generation(long number, GatewayConfig config, CertificateChecks checks, ClientAuthenticator authenticator,
             SslContext sslContext, AsyncAdmission asyncChecks, HttpSettings http, SecretReader reader, SecretBackends backends,
-            X509Certificate serverCertificate, List<X509Certificate> trustAnchors, Executor cleanup) {
+            X509Certificate serverCertificate, List<X509Certificate> trustAnchors, ForwardedIdentities ingress,
+            SslContext ingressSslContext, Executor cleanup) {
         this.number = number;
         this.config = config;
         this.checks = checks;
@@ -104,6 +111,8 @@ final class Generation {
         this.backends = backends;
         this.serverCertificate = serverCertificate;
         this.trustAnchors = trustAnchors;
+        this.ingress = ingress;
+        this.ingressSslContext = ingressSslContext;
         this.cleanup = cleanup;
     }
 
@@ -124,8 +133,8 @@ final class Generation {
         boolean reused = previous != null && previous.config.secrets().equals(config.secrets());
         try {
             ClientAuthenticator authenticator = new ClientAuthenticator(checks.policy(), policyConfig, Ticker.systemTicker(), clock);
-            SslContext sslContext = ServerTls.build(config.tls(), parts.tlsProvider(), listener.mode(), serverKey, authenticator,
-                    trust.acceptedIssuers());
+            SslContext sslContext = ServerTls.build(config.tls(), parts.tlsProvider(), listener.mode(), listener.http2(),
+                    serverKey, authenticator, trust.acceptedIssuers());
             AsyncAdmission asyncChecks = new AsyncAdmission(checks.asyncChecks(), listener.mode(), clock,
                     policyConfig.clockSkew(), parts.handshakeFailures());
             backends = reused ? previous.backends : parts.backends().create(config.secrets());
@@ -142,8 +151,15 @@ final class Generation {
                             parts.handshakeFailures()),
                     proxy);
             warnAboutBroadGrants(config);
+            IngressConfig ingressConfig = config.ingress();
+            ForwardedIdentities ingress = ingressConfig.enabled()
+                    ? new ForwardedIdentities(ingressConfig, authenticator, asyncChecks, listener.mode(), parts.handshakeFailures(),
+                            checks::isRevoked)
+                    : null;
+            SslContext ingressTls = ingressConfig.enabled() && ingressConfig.tls() == IngressConfig.IngressTls.SERVER
+                    ? ServerTls.buildServerOnly(config.tls(), parts.tlsProvider(), serverKey) : null;
             return new Generation(number, config, checks, authenticator, sslContext, asyncChecks, http, reader, backends,
-                    serverKey.certificate(), trust.acceptedIssuers(), parts.cleanup());
+                    serverKey.certificate(), trust.acceptedIssuers(), ingress, ingressTls, parts.cleanup());
         } catch (ConfigException | RuntimeException e) {
             checks.close();
             if (proxy != null) {
@@ -153,6 +169,22 @@ final class Generation {
                 backends.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * The current generation, held for {@code channel} until it closes; null once the gateway stops.
+     * A reload may retire the generation between the read and the hold: then the next one is taken.
+     */
+    static Generation acquire(java.util.concurrent.atomic.AtomicReference<Generation> current, Channel channel) {
+        while (true) {
+            Generation generation = current.get();
+            if (generation.tryAcquire(channel)) {
+                return generation;
+            }
+            if (current.get() == generation) {
+                return null;
+            }
         }
     }
 

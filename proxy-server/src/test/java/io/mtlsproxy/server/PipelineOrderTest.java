@@ -37,8 +37,10 @@ import org.junit.jupiter.api.io.TempDir;
  * once the header has given the address).
  */
 class PipelineOrderTest {
-    private static final List<String> ADMITTED = List.of("write-timeout", "idle", "tls", "handshake-metrics", "identity", "request-start", "http",
-            "request-head-timeout", "expect-continue", "api");
+    private static final List<String> ADMITTED = List.of("write-timeout", "idle", "tls", "handshake-metrics", "protocol", "identity",
+            "request-start", "http", "request-head-timeout", "expect-continue", "api");
+    /** With listener.http2 off there is no protocol to choose: HTTP/1.1's pipeline as it was before HTTP/2. */
+    private static final List<String> HTTP1_ONLY = ADMITTED.stream().filter(name -> !name.equals("protocol")).toList();
 
     private final TestPki pki = new TestPki();
     private Generation generation;
@@ -65,11 +67,16 @@ class PipelineOrderTest {
      *     HTTP handlers come from a real configuration generation
      */
     private DeviceChannelInitializer initializer(ListenerConfig listener) throws Exception {
+        return initializer(listener, "");
+    }
+
+    /** @param listenerSettings more of the generation's listener section, e.g. {@code ", http2: false"} */
+    private DeviceChannelInitializer initializer(ListenerConfig listener, String listenerSettings) throws Exception {
         pki.writeServerFiles(dir);
         Path file = Files.writeString(dir.resolve("config.yaml"), """
-                listener: {tlsProvider: jdk}
+                listener: {tlsProvider: jdk%s}
                 tls: {certificate: server.pem, privateKey: server.key, trustAnchors: [ca.pem]}
-                """);
+                """.formatted(listenerSettings));
         GatewayConfig config = new ConfigLoader(Map.of()).load(file);
         HandshakeFailureLog failures = new HandshakeFailureLog();
         Generation.Parts parts = new Generation.Parts(AuditSink.NONE, Clock.systemUTC(), failures,
@@ -105,6 +112,13 @@ class PipelineOrderTest {
     void admittedConnectionGetsTheHandlersInDataFlowOrder() throws Exception {
         EmbeddedChannel channel = from("10.0.0.5", initializer(listener(List.of(), null, List.of())));
         assertThat(names(channel)).containsExactlyElementsOf(ADMITTED);
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void withoutHttp2TheConnectionGetsTheHttp1HandlersOnly() throws Exception {
+        EmbeddedChannel channel = from("10.0.0.5", initializer(listener(List.of(), null, List.of()), ", http2: false"));
+        assertThat(names(channel)).containsExactlyElementsOf(HTTP1_ONLY);
         channel.finishAndReleaseAll();
     }
 

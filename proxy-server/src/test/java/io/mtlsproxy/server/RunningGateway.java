@@ -67,7 +67,13 @@ final class RunningGateway implements AutoCloseable {
      * secrets section is not used for them. The gateway closes them when it stops.
      */
     static RunningGateway start(Path dir, TestPki pki, String sections, SecretBackends secrets) throws Exception {
-        GatewayConfig loaded = load(dir, pki, "", sections, Map.of());
+        return start(dir, pki, "", sections, secrets);
+    }
+
+    /** @param listenerLines extra settings of the listener section, each line indented by two spaces */
+    static RunningGateway start(Path dir, TestPki pki, String listenerLines, String sections, SecretBackends secrets)
+            throws Exception {
+        GatewayConfig loaded = load(dir, pki, listenerLines, sections, Map.of());
         List<AuditEvent> audit = new ArrayList<>();
         Gateway gateway = Gateway.start(loaded, secrets, Executors.newSingleThreadExecutor(), sink(audit));
         return new RunningGateway(pki, gateway, audit);

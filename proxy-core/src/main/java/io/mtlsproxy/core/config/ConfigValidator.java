@@ -31,6 +31,7 @@ final class ConfigValidator {
         OperationsValidator.validate(config, problems);
         audit(config.audit(), problems);
         reload(config.reload(), problems);
+        IngressValidator.validate(config, problems);
         ProxyValidator.validate(config, problems);
         return problems;
     }
@@ -72,6 +73,7 @@ final class ConfigValidator {
         atLeast("listener.maxHeaderSize", l.maxHeaderSize(), 256, problems);
         atLeast("listener.maxBodySize", l.maxBodySize(), 0, problems);
         atLeast("listener.ioThreads", l.ioThreads(), 0, problems);
+        atLeast("listener.maxConcurrentStreams", l.maxConcurrentStreams(), 1, problems);
     }
 
     private static void tls(TlsConfig t, List<String> problems) {

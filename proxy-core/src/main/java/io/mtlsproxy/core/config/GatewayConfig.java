@@ -27,6 +27,7 @@ public record GatewayConfig(
         LoggingConfig logging,
         AuditConfig audit,
         ReloadConfig reload,
+        IngressConfig ingress,
         ProxyConfig proxy) {
 
     public GatewayConfig {
@@ -45,6 +46,7 @@ public record GatewayConfig(
         logging = Objects.requireNonNullElseGet(logging, LoggingConfig::defaults);
         audit = Objects.requireNonNullElseGet(audit, AuditConfig::defaults);
         reload = Objects.requireNonNullElseGet(reload, ReloadConfig::defaults);
+        ingress = Objects.requireNonNullElseGet(ingress, IngressConfig::disabled);
         proxy = Objects.requireNonNullElseGet(proxy, ProxyConfig::none);
     }
 

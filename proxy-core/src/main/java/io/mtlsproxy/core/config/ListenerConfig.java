@@ -31,6 +31,9 @@ import java.util.Objects;
  * @param proxyProtocol {@code off} (the default) or {@code v2}: connections from {@code trustedProxies}
  *     must start with a PROXY protocol v2 header whose source becomes the client address
  * @param trustedProxies CIDRs of the balancers allowed (and then required) to send the PROXY header
+ * @param http2 whether ALPN offers {@code h2} beside {@code http/1.1} (on by default); a client that
+ *     offers neither, or only http/1.1, gets HTTP/1.1 either way
+ * @param maxConcurrentStreams HTTP/2 streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS)
  */
 public record ListenerConfig(
         String bind,
@@ -50,7 +53,9 @@ public record ListenerConfig(
         Duration writeTimeout,
         List<String> allowedClients,
         ProxyProtocol proxyProtocol,
-        List<String> trustedProxies) {
+        List<String> trustedProxies,
+        Boolean http2,
+        Integer maxConcurrentStreams) {
 
     public enum TlsProvider { OPENSSL, JDK }
 
@@ -92,6 +97,20 @@ public record ListenerConfig(
         allowedClients = allowedClients == null ? List.of() : List.copyOf(allowedClients);
         proxyProtocol = Objects.requireNonNullElse(proxyProtocol, ProxyProtocol.OFF);
         trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+        http2 = Objects.requireNonNullElse(http2, Boolean.TRUE);
+        // enough for a device's parallel reads; each open stream holds a handler and its buffers
+        maxConcurrentStreams = Objects.requireNonNullElse(maxConcurrentStreams, 100);
+    }
+
+    /** The settings before HTTP/2; it takes its defaults (on, 100 streams). */
+    public ListenerConfig(String bind, Integer port, TlsProvider tlsProvider, Duration handshakeTimeout,
+            Duration idleTimeout, Duration requestTimeout, Integer maxUriLength, Integer maxHeaderSize,
+            Integer maxBodySize, Duration shutdownGrace, Integer ioThreads, String policy, PolicyMode mode,
+            Duration requestHeadTimeout, Duration writeTimeout, List<String> allowedClients, ProxyProtocol proxyProtocol,
+            List<String> trustedProxies) {
+        this(bind, port, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout, maxUriLength, maxHeaderSize,
+                maxBodySize, shutdownGrace, ioThreads, policy, mode, requestHeadTimeout, writeTimeout, allowedClients,
+                proxyProtocol, trustedProxies, null, null);
     }
 
     /** The settings before the abuse controls; the new ones take their defaults. */
@@ -99,7 +118,7 @@ public record ListenerConfig(
             Duration idleTimeout, Duration requestTimeout, Integer maxUriLength, Integer maxHeaderSize,
             Integer maxBodySize, Duration shutdownGrace, Integer ioThreads, String policy, PolicyMode mode) {
         this(bind, port, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout, maxUriLength, maxHeaderSize,
-                maxBodySize, shutdownGrace, ioThreads, policy, mode, null, null, null, null, null);
+                maxBodySize, shutdownGrace, ioThreads, policy, mode, null, null, null, null, null, null, null);
     }
 
     public static ListenerConfig defaults() {
@@ -109,12 +128,12 @@ public record ListenerConfig(
     public ListenerConfig withPort(int newPort) {
         return new ListenerConfig(bind, newPort, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout,
                 maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads, policy, mode, requestHeadTimeout,
-                writeTimeout, allowedClients, proxyProtocol, trustedProxies);
+                writeTimeout, allowedClients, proxyProtocol, trustedProxies, http2, maxConcurrentStreams);
     }
 
     public ListenerConfig withBind(String newBind) {
         return new ListenerConfig(newBind, port, tlsProvider, handshakeTimeout, idleTimeout, requestTimeout,
                 maxUriLength, maxHeaderSize, maxBodySize, shutdownGrace, ioThreads, policy, mode, requestHeadTimeout,
-                writeTimeout, allowedClients, proxyProtocol, trustedProxies);
+                writeTimeout, allowedClients, proxyProtocol, trustedProxies, http2, maxConcurrentStreams);
     }
 }

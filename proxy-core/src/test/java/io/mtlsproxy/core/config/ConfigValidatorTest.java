@@ -66,6 +66,7 @@ class ConfigValidatorTest {
                   maxHeaderSize: 255
                   maxBodySize: -1
                   ioThreads: -1
+                  maxConcurrentStreams: 0
                 """)).containsExactlyInAnyOrder(
                 "listener.bind: empty address",
                 "listener.handshakeTimeout: must be longer than zero",
@@ -75,7 +76,8 @@ class ConfigValidatorTest {
                 "listener.maxUriLength: must be at least 64",
                 "listener.maxHeaderSize: must be at least 256",
                 "listener.maxBodySize: must be at least 0",
-                "listener.ioThreads: must be at least 0");
+                "listener.ioThreads: must be at least 0",
+                "listener.maxConcurrentStreams: must be at least 1");
     }
 
     // --- tls

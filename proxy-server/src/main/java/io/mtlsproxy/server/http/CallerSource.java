@@ -8,4 +8,9 @@ import io.netty.handler.codec.http.HttpRequest;
 public interface CallerSource {
     /** @return the request's caller; a refused or anonymous one when the request names no acceptable client */
     Caller callerOf(Channel channel, HttpRequest request);
+
+    /** The device's address for logs and audit records: the connection's peer unless someone trusted said otherwise. */
+    default String clientAddress(Channel channel, HttpRequest request) {
+        return io.mtlsproxy.server.tls.HandshakeFailureLog.address(channel);
+    }
 }

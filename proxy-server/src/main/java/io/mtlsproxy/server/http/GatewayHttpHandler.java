@@ -2,6 +2,7 @@ package io.mtlsproxy.server.http;
 
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
+import io.mtlsproxy.server.ConnectionAttributes;
 import io.mtlsproxy.server.logging.RequestMdc;
 import io.mtlsproxy.server.limits.RequestLimits;
 import io.mtlsproxy.policy.entra.EntraDevice;
@@ -195,7 +196,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private void onHead(ChannelHandlerContext ctx, HttpRequest request) {
         RequestContext context = new RequestContext(
                 requestIds.next(request.headers().get(Responses.X_REQUEST_ID)),
-                HandshakeFailureLog.address(ctx.channel()),
+                callers.clientAddress(ctx.channel(), request),
                 request.method().name(),
                 request.uri(),
                 System.nanoTime(),
@@ -328,6 +329,21 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             respondError(ctx, context, request.early(), request.earlyMessage(), null);
             return;
         }
+        if (request.proxied() != null) {
+            serveProxied(ctx, request);
+            return;
+        }
+        String uri = request.uri();
+        int queryStart = uri.indexOf('?');
+        String path = queryStart < 0 ? uri : uri.substring(0, queryStart);
+        boolean api = path.startsWith(SECRETS_PREFIX);
+        boolean originRoute = !api && origin != null && path.equalsIgnoreCase(settings.originPath());
+        String originName = originRoute ? originSecretName(uri) : null;
+        if (originRoute && originName == null) {
+            // the origin checks the parameter before the certificate, and its clients rely on that order
+            write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
+            return;
+        }
         Caller caller = request.caller();
         CompletableFuture<Admission> admission = caller.admission();
         if (!admission.isDone()) {
@@ -336,25 +352,16 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         }
         Admission admitted = outcome(admission);
         if (!admitted.admitted()) {
-            respondError(ctx, caller.refusalClosesConnection() ? closeAfter(context) : context, admitted.refusal(), null,
-                    admitted.retryAfter());
+            refuse(ctx, caller.refusalClosesConnection() ? closeAfter(context) : context, originName, admitted);
             return;
         }
         ClientIdentity identity = caller.identity();
         if (identity == null) {
-            // audit mode lets a device without a (readable) certificate connect; it still cannot be authorized
-            respondError(ctx, context, ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null, null);
+            // no certificate: audit mode let the connection in, or an ingress forwarded none; nothing is authorized
+            refuse(ctx, context, originName, new Admission(ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null));
             return;
         }
-        if (request.proxied() != null) {
-            serveProxied(ctx, request, caller, admitted);
-            return;
-        }
-        String uri = request.uri();
-        int queryStart = uri.indexOf('?');
-        String path = queryStart < 0 ? uri : uri.substring(0, queryStart);
-        boolean api = path.startsWith(SECRETS_PREFIX);
-        if (!api && (origin == null || !path.equalsIgnoreCase(settings.originPath()))) {
+        if (!api && !originRoute) {
             respondError(ctx, context, ErrorCode.NOT_FOUND, null, null);
             return;
         }
@@ -368,7 +375,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             admitted = outcome(route);
             if (!admitted.admitted()) {
                 // this route only: the connection may still use the others
-                respondError(ctx, context, admitted.refusal(), null, admitted.retryAfter());
+                refuse(ctx, context, originName, admitted);
                 return;
             }
         }
@@ -403,11 +410,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 respondMethodNotAllowed(ctx, context, "GET, POST");
                 return;
             }
-            String name = originSecretName(uri);
-            if (name == null) {
-                write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
-                return;
-            }
+            String name = originName;
             if (refusedByLimits(ctx, context, caller, name)) {
                 return;
             }
@@ -428,12 +431,30 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
      * A proxy route's request, once the connection is admitted: the route's guard, then access
      * rules (deny by default), then limits; then the exchange streams it to the upstream.
      */
-    private void serveProxied(ChannelHandlerContext ctx, Pending request, Caller caller, Admission connection) {
+    private void serveProxied(ChannelHandlerContext ctx, Pending request) {
         RequestContext context = request.context();
         ProxiedRequest proxied = request.proxied();
         ProxyRoute route = proxied.route;
-        ClientIdentity identity = caller.identity();
         proxyRouteInUse = route.name();
+        Caller caller = request.caller();
+        CompletableFuture<Admission> admission = caller.admission();
+        if (!admission.isDone()) {
+            admission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+            return;
+        }
+        Admission connection = outcome(admission);
+        if (!connection.admitted()) {
+            RequestContext answer = proxied.answer(context);
+            respondError(ctx, caller.refusalClosesConnection() ? closeAfter(answer) : answer, connection.refusal(), null,
+                    connection.retryAfter());
+            return;
+        }
+        ClientIdentity identity = caller.identity();
+        if (identity == null) {
+            // no certificate: audit mode let the connection in, or an ingress forwarded none; nothing is authorized
+            respondError(ctx, proxied.answer(context), ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null, null);
+            return;
+        }
         if (!ProxyRoutes.isForwardable(pathOf(request.uri()))) {
             RequestContext answer = proxied.answer(context);
             reader.auditRoute(context, identity, route.name(), null, ErrorCode.BAD_REQUEST, "dot_segment", 400);
@@ -537,7 +558,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
      * a refusal is answered 429 and audited as a denial.
      */
     private boolean refusedByLimits(ChannelHandlerContext ctx, RequestContext context, Caller caller, String name) {
-        RequestLimits.Refusal refusal = limits.check(caller.limits(limits, ctx.channel()));
+        RequestLimits.Refusal refusal = limits.check(caller.limits(limits, ConnectionAttributes.connection(ctx.channel())));
         if (refusal == null) {
             return false;
         }
@@ -620,6 +641,23 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         return null;
     }
 
+    /** A caller the policy refused: in the origin's JSON shape on its route, so its clients can read why. */
+    /** @param originName the SecretName asked for on the origin's route; null on the other routes */
+    private void refuse(ChannelHandlerContext ctx, RequestContext context, String originName, Admission refusal) {
+        if (originName == null) {
+            respondError(ctx, context, refusal.refusal(), null, refusal.retryAfter());
+            return;
+        }
+        ErrorCode code = refusal.refusal();
+        log.info("request refused client={} requestId={} status={} code={}", context.clientAddress(), context.requestId(),
+                code.status(), code.code());
+        FullHttpResponse response = Responses.object(ctx.alloc(), context, code.status(), origin.refused(context, code, originName));
+        if (refusal.retryAfter() != null) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, refusal.retryAfter().toSeconds()));
+        }
+        write(ctx, context, response);
+    }
+
     private void respondMethodNotAllowed(ChannelHandlerContext ctx, RequestContext context, String allow) {
         FullHttpResponse response = Responses.error(ctx.alloc(), context, ErrorCode.METHOD_NOT_ALLOWED,
                 null, null);
@@ -652,7 +690,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         int status = response.status().code();
         if ((status == 401 || status == 403) && lastCaller != null) {
             // refused by policy or access rules: counts towards the lockout
-            limits.refused(lastCaller.limits(limits, ctx.channel()));
+            limits.refused(lastCaller.limits(limits, ConnectionAttributes.connection(ctx.channel())));
         }
         // draining is checked again here: a request admitted before the stop began still closes its connection
         if (!context.keepAlive() || active.isDraining()) {

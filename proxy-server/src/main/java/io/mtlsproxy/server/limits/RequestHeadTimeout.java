@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,23 @@ public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 if (!receiving && msg instanceof ByteBuf bytes && bytes.isReadable()) {
+                    started();
+                }
+                ctx.fireChannelRead(msg);
+            }
+        };
+    }
+
+    /**
+     * The handler to place after an HTTP/2 stream's codec, where no bytes pass: the stream's head
+     * arrives whole (the codec holds it until its last header frame), and the clock starts when it
+     * comes without the end of the request, i.e. a body is still to come.
+     */
+    public ChannelHandler streamStart() {
+        return new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (!receiving && msg instanceof HttpRequest && !(msg instanceof LastHttpContent)) {
                     started();
                 }
                 ctx.fireChannelRead(msg);

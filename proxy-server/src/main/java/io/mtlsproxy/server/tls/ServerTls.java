@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Builds the device listener's one {@link SslContext}: BoringSSL, client certificates required
  * and checked by policy in the handshake, TLS 1.3 and 1.2 with AEAD suites only, tickets on.
+ * ALPN offers {@code h2} (when HTTP/2 is on) before {@code http/1.1}; a client that offers neither
+ * gets no ALPN answer and speaks HTTP/1.1, as before ALPN.
  */
 public final class ServerTls {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
@@ -46,6 +48,12 @@ public final class ServerTls {
 
     private ServerTls() {}
 
+    /** What ALPN offers, in the server's order of preference: both providers pick the first the client also offers. */
+    static List<String> applicationProtocols(boolean http2) {
+        return http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
+                : List.of(ApplicationProtocolNames.HTTP_1_1);
+    }
+
     /** The server's key and chain, from PEM or PKCS#12 as configured. */
     public static KeyMaterial loadKeyMaterial(TlsConfig tls) throws ConfigException {
         try {
@@ -63,10 +71,11 @@ public final class ServerTls {
     }
 
     /**
+     * @param http2 whether ALPN offers h2 ({@code listener.http2})
      * @throws ConfigException when BoringSSL is asked for but cannot load; the JDK provider is
      *     used only when the config says so, never as a silent fallback
      */
-    public static SslContext build(TlsConfig tls, TlsProvider provider, PolicyMode mode, KeyMaterial key,
+    public static SslContext build(TlsConfig tls, TlsProvider provider, PolicyMode mode, boolean http2, KeyMaterial key,
             ClientAuthenticator authenticator, List<X509Certificate> acceptedIssuers) throws ConfigException {
         boolean audit = mode == PolicyMode.AUDIT;
         if (audit) {
@@ -100,20 +109,47 @@ public final class ServerTls {
                     .sessionTimeout(tls.sessionTimeout())
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,
+                            // no common protocol: answer without ALPN (HTTP/1.1), rather than refuse the handshake
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
+                            applicationProtocols(http2)))
                     .build();
             if (!tls.sessionTickets() && context instanceof ReferenceCountedOpenSslContext openSsl) {
                 // stateful resumption only: the session cache stays on
                 SSLContext.setOptions(openSsl.sslCtxPointer(), SSL.SSL_OP_NO_TICKET);
             }
-            log.info("TLS: {} ({}), protocols {}, client certificates {}, {} trust anchors",
+            log.info("TLS: {} ({}), protocols {}, ALPN {}, client certificates {}, {} trust anchors",
                     sslProvider, sslProvider == SslProvider.OPENSSL ? OpenSsl.versionString() : System.getProperty("java.version"),
-                    tls.protocols(), audit ? "optional (audit mode)" : "required", acceptedIssuers.size());
+                    tls.protocols(), applicationProtocols(http2), audit ? "optional (audit mode)" : "required",
+                    acceptedIssuers.size());
             return context;
         } catch (SSLException | RuntimeException e) {
             throw new ConfigException("tls: the TLS context cannot be built: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The behind-ingress listener's TLS: the gateway's certificate, no client certificate asked
+     * (the ingress authenticated the device and forwards its certificate in a header).
+     */
+    public static SslContext buildServerOnly(TlsConfig tls, TlsProvider provider, KeyMaterial key) throws ConfigException {
+        SslProvider sslProvider = provider == TlsProvider.OPENSSL && OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        try {
+            return SslContextBuilder.forServer(key.privateKey(), key.chain())
+                    .sslProvider(sslProvider)
+                    .clientAuth(ClientAuth.NONE)
+                    .protocols(tls.protocols())
+                    .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
+                    .sessionCacheSize(tls.sessionCacheSize())
+                    .sessionTimeout(tls.sessionTimeout())
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_1_1))
+                    .build();
+        } catch (SSLException | RuntimeException e) {
+            throw new ConfigException("ingress.tls: the TLS context cannot be built: " + e.getMessage(), e);
         }
     }
 }
