@@ -22,6 +22,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -233,6 +235,19 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         return queryStart < 0 ? uri : uri.substring(0, queryStart);
     }
 
+    /**
+     * The body part of a message, retained, as content alone: an HTTP/2 stream's request comes as
+     * one FullHttpRequest, whose head the exchange already has (written twice, it would be a second request).
+     */
+    private static HttpContent bodyPart(HttpContent content) {
+        if (!(content instanceof HttpRequest)) {
+            return content.retain();
+        }
+        return content instanceof LastHttpContent last
+                ? new DefaultLastHttpContent(content.content().retain(), last.trailingHeaders())
+                : new DefaultHttpContent(content.content().retain());
+    }
+
     private void onProxiedContent(ChannelHandlerContext ctx, HttpContent content) {
         if (content.decoderResult().isFailure()) {
             // a broken body cannot be finished towards the upstream: end the connection
@@ -244,7 +259,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         if (content instanceof LastHttpContent) {
             receivingProxied = null;
         }
-        proxied.content(content.retain());
+        proxied.content(bodyPart(content));
         if (proxied.discard && proxied.discarded > proxied.maxDiscarded) {
             log.info("refused request's body over listener.maxBodySize client={}; closing", HandshakeFailureLog.address(ctx.channel()));
             receivingProxied = null;
@@ -531,7 +546,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         if (!keepAlive || active.isDraining() || !ctx.channel().isActive()) {
             closing = true;
             clearPending();
-            if (ctx.channel().isActive()) {
+            // a connection closes once what it was given is written; an HTTP/2 stream ended with its response
+            if (ctx.channel().isActive() && (ctx.channel().parent() == null
+                    || ctx.channel().parent() instanceof io.netty.channel.ServerChannel)) {
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
             return;
