@@ -9,9 +9,9 @@ import io.mtlsproxy.policy.entra.EntraDevice;
 import io.mtlsproxy.server.tls.Admission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.RouteGuard;
+import io.mtlsproxy.core.forwarded.IdentityHeaders;
 import io.mtlsproxy.policy.AccessDecision;
 import io.mtlsproxy.server.proxy.ForwardedRequest;
-import io.mtlsproxy.server.proxy.IdentityHeaderNames;
 import io.mtlsproxy.server.proxy.ProxyExchange;
 import io.mtlsproxy.server.proxy.ProxyRoute;
 import io.mtlsproxy.server.proxy.ProxyRoutes;
@@ -508,7 +508,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         HttpRequest head = ForwardedRequest.upstreamHead(proxied.head, route.upstreamUri(request.uri()),
-                ForwardedRequest.clientIp(ctx.channel()), context.requestId(), IdentityHeaderNames::isIdentityHeader);
+                ForwardedRequest.clientIp(ctx.channel()), context.requestId(), IdentityHeaders::isIdentityHeader);
         route.identityHeaders().addTo(head.headers(), identity, admitted, proxied.head);
         String rule = access.rule();
         ProxyExchange exchange = new ProxyExchange(ctx, route, head, context.keepAlive() && !active.isDraining(),

@@ -53,10 +53,10 @@ public final class ForwardedRequest {
      * @param path the path and query to ask for (after any prefix strip)
      * @param clientIp the device's address (the PROXY header's source behind a balancer), appended to X-Forwarded-For
      * @param requestId the gateway's id of the request
-     * @param identityHeader which incoming headers carry an identity (all removed)
+     * @param identityHeader which incoming headers carry an identity (all removed), e.g. IdentityHeaders::isIdentityHeader
      */
     public static HttpRequest upstreamHead(HttpRequest in, String path, String clientIp, String requestId,
-            Predicate<CharSequence> identityHeader) {
+            Predicate<String> identityHeader) {
         HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), path);
         HttpHeaders from = in.headers();
         HttpHeaders to = out.headers();
