@@ -70,6 +70,11 @@ class ExampleConfigTest {
         assertThat(config.logging()).isEqualTo(LoggingConfig.defaults());
         assertThat(config.audit()).isEqualTo(AuditConfig.defaults());
         assertThat(config.reload()).isEqualTo(ReloadConfig.defaults());
+        ProxyRouteConfig route = config.proxy().routes().get(0);
+        UpstreamConfig upstream = route.upstream();
+        UpstreamConfig upstreamDefaults = new UpstreamConfig(upstream.targets(), null, null, null, null, null, null);
+        assertThat(route.stripPrefix()).isEqualTo(new ProxyRouteConfig(null, null, null, null, null, null, null).stripPrefix());
+        assertThat(upstream).isEqualTo(upstreamDefaults);
         TlsConfig defaults = TlsConfig.empty();
         assertThat(config.tls().protocols()).isEqualTo(defaults.protocols());
         assertThat(config.tls().sessionTickets()).isEqualTo(defaults.sessionTickets());
