@@ -170,6 +170,26 @@ class ReverseProxyFailureTest {
     }
 
     @Test
+    void aDeviceLeavingMidExchangeEndsItAndIsAudited() throws Exception {
+        upstream = UpstreamServer.http("slow");
+        try (RunningGateway gateway = start("""
+                - name: app
+                  pathPrefix: /app
+                  upstream: {targets: ["%s"]}
+                """.formatted(upstream.url()))) {
+            try (TlsClient client = gateway.connect(device)) {
+                client.send("GET /app/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+                Eventually.await("the request upstream", () -> !upstream.received().isEmpty());
+            }
+            Eventually.await("the audit line", () -> !gateway.auditEvents().isEmpty());
+            assertThat(gateway.auditEvents().get(0).reason()).isEqualTo("devices/device_closed");
+            assertThat(gateway.auditEvents().get(0).status()).isZero();
+            // the upstream connection of the abandoned exchange is closed, not pooled
+            Eventually.await("the upstream connection closed", () -> upstream.openConnections() == 0);
+        }
+    }
+
+    @Test
     void aPooledConnectionTheUpstreamClosedIsReplacedWithoutAnError() throws Exception {
         upstream = UpstreamServer.http("a");
         try (RunningGateway gateway = start("""

@@ -254,7 +254,7 @@ final class UpstreamServer implements AutoCloseable {
                     Unpooled.copiedBuffer("hello from " + name, StandardCharsets.UTF_8));
             response.headers().set("x-upstream", name);
             // hop-by-hop headers of the upstream's hop: the gateway must not pass these on
-            response.headers().set(HttpHeaderNames.KEEP_ALIVE, "timeout=5");
+            response.headers().set("keep-alive", "timeout=5");
             response.headers().set("x-upstream-hop", "secret-of-this-hop");
             response.headers().set(HttpHeaderNames.CONNECTION, "x-upstream-hop");
             write(ctx, keepAlive, response);

@@ -124,6 +124,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         boolean complete;
         boolean discard;
         ProxyExchange exchange;
+        Runnable auditAbort; // the audit line of an exchange the device walked away from
 
         ProxiedRequest(ProxyRoute route, HttpRequest head, long maxBodySize) {
             this.route = route;
@@ -529,6 +530,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
         proxied.exchange = exchange;
+        proxied.auditAbort = () -> reader.auditRoute(context, identity, route.name(), exchange.target(), null,
+                rule + "/device_closed", exchange.status());
         activeProxied = proxied;
         HttpContent content;
         while ((content = proxied.early.poll()) != null) {
@@ -748,6 +751,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         activeProxied = null;
         if (proxied != null && proxied.exchange != null && !proxied.exchange.isDone()) {
             proxied.exchange.deviceClosed(); // the device went away mid-exchange
+            proxied.auditAbort.run();
             active.finished();
             busy = false;
         }

@@ -34,7 +34,7 @@ public final class ForwardedRequest {
     /** RFC 9110 7.6.1 and the long-standing extras (Keep-Alive, Proxy-Connection). */
     private static final List<AsciiString> HOP_BY_HOP = List.of(
             HttpHeaderNames.CONNECTION,
-            HttpHeaderNames.KEEP_ALIVE,
+            AsciiString.cached("keep-alive"), // HttpHeaderNames.KEEP_ALIVE is deprecated, the header is not
             AsciiString.cached("proxy-connection"),
             HttpHeaderNames.PROXY_AUTHENTICATE,
             HttpHeaderNames.PROXY_AUTHORIZATION,

@@ -124,6 +124,11 @@ public final class ProxyExchange implements UpstreamListener {
         return done;
     }
 
+    /** The upstream's status once a response head went to the device, else 0. */
+    public int status() {
+        return responseStarted ? status : 0;
+    }
+
     /** The target of the current or last attempt, for the audit line; null before the first. */
     public String target() {
         return target == null ? null : target.toString();
