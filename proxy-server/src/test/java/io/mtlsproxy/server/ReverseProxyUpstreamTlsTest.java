@@ -104,6 +104,26 @@ class ReverseProxyUpstreamTlsTest {
     }
 
     @Test
+    void anUpstreamThatNeverFinishesTheHandshakeIsA504() throws Exception {
+        // the kernel accepts the connection into the backlog; nobody ever answers the ClientHello
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+                RunningGateway gateway = RunningGateway.start(dir, pki, ReverseProxyForwardingTest.config("""
+                        - name: inventory
+                          pathPrefix: /inventory
+                          upstream:
+                            targets: ["https://127.0.0.1:%d"]
+                            tls: {trustedCa: upstream-ca.pem}
+                            timeouts: {connect: 300ms}
+                        """.formatted(silent.getLocalPort())));
+                TlsClient client = gateway.connect(pki.client("device-1"))) {
+            TlsClient.Response response = client.get("/inventory/items");
+
+            assertThat(response.status()).isEqualTo(504);
+            assertThat(response.body()).contains("\"code\":\"upstream_timeout\"");
+        }
+    }
+
+    @Test
     void serverNameNamesTheUpstreamForTheCheck() throws Exception {
         try (RunningGateway gateway = start("{trustedCa: upstream-ca.pem, certificate: gateway-client.pem, "
                 + "privateKey: gateway-client.key, serverName: inventory.internal}");
