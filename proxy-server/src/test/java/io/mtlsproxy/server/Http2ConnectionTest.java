@@ -167,6 +167,24 @@ class Http2ConnectionTest {
     }
 
     @Test
+    void refusalsOnConcurrentStreamsLockTheIdentityOut() throws Exception {
+        try (RunningGateway gateway = startWithFiles("", """
+                limits:
+                  lockout: {maxRefusals: 3, window: 1m, duration: 10m, byIp: false}
+                """); Http2Client client = connect(gateway)) {
+            List<CompletableFuture<Http2Client.Response>> refused = client.getAll(
+                    List.of("/v1/secrets/admin-a", "/v1/secrets/admin-b", "/v1/secrets/admin-c"));
+            for (CompletableFuture<Http2Client.Response> response : refused) {
+                assertThat(response.get(10, TimeUnit.SECONDS).status()).isEqualTo(403);
+            }
+            Http2Client.Response locked = client.get("/v1/secrets/fleet-wifi").get(10, TimeUnit.SECONDS);
+            assertThat(locked.status()).isEqualTo(429);
+            assertThat(locked.body()).contains("\"code\":\"locked_out\"").doesNotContain("wifi-psk");
+            assertThat(gateway.gateway.limits().identityLockouts()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void jdkProviderNegotiatesH2Too() throws Exception {
         try (RunningGateway gateway = startWithFiles("  tlsProvider: jdk", ""); Http2Client client = connect(gateway)) {
             List<CompletableFuture<Http2Client.Response>> responses = client.getAll(
