@@ -19,7 +19,7 @@ import java.util.Set;
 import javax.security.auth.x500.X500Principal;
 
 /**
- * Who may read which secret: {@code access.rules}, compiled once. Deny by default; the first rule
+ * Who may read which secret, and use which reverse-proxy route: {@code access.rules}, compiled once. Deny by default; the first rule
  * that covers the identity and has a secret pattern matching the name decides. Pure and
  * thread-safe; a decision allocates nothing beyond the caller's common name when a rule uses
  * {@code {cn}}.
@@ -65,6 +65,21 @@ public final class AccessRules {
         return AccessDecision.deny();
     }
 
+    /**
+     * Whether {@code identity} may use the reverse-proxy route named {@code route}: the first rule
+     * that covers the identity and lists a matching route decides; deny by default.
+     */
+    public AccessDecision decideRoute(ClientIdentity identity, String route) {
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(route, "route");
+        for (Rule rule : rules) {
+            if (!rule.routes().isEmpty() && rule.covers(identity) && anyMatches(rule.routes(), route)) {
+                return rule.allow();
+            }
+        }
+        return AccessDecision.deny();
+    }
+
     private static Rule compile(String at, AccessRuleConfig config, Set<String> names, List<String> problems) {
         String name = config.name();
         if (name == null || name.isBlank()) {
@@ -80,8 +95,8 @@ public final class AccessRules {
         } else if (match.anyAuthenticated() && !match.isEmpty()) {
             problems.add(at + ".match: anyAuthenticated: true contradicts the other match fields; use one or the other");
         }
-        if (config.secrets().isEmpty()) {
-            problems.add(at + ".secrets: list the secret names (globs) this rule grants");
+        if (config.secrets().isEmpty() && config.routes().isEmpty()) {
+            problems.add(at + ".secrets: list the secret names (globs) this rule grants, or the routes in " + at + ".routes");
         }
         List<Glob> secrets = new ArrayList<>();
         for (int j = 0; j < config.secrets().size(); j++) {
@@ -95,6 +110,15 @@ public final class AccessRules {
             } catch (IllegalArgumentException e) {
                 problems.add(at + ".secrets[" + j + "]: '" + pattern + "': " + e.getMessage());
             }
+        }
+        List<Glob> routes = new ArrayList<>();
+        for (int j = 0; j < config.routes().size(); j++) {
+            String pattern = config.routes().get(j);
+            if (isBlank(pattern)) {
+                problems.add(at + ".routes[" + j + "]: empty pattern");
+                continue;
+            }
+            routes.add(Glob.compile(pattern, Glob.Mode.EXACT));
         }
         Set<String> thumbprints = new HashSet<>();
         for (int j = 0; j < match.thumbprints().size(); j++) {
@@ -113,7 +137,8 @@ public final class AccessRules {
                 distinguishedNames(at + ".match.subject", match.subject(), problems),
                 distinguishedNames(at + ".match.issuer", match.issuer(), problems),
                 SanPatterns.compile(at + ".match.san", match.san(), problems),
-                List.copyOf(secrets));
+                List.copyOf(secrets),
+                List.copyOf(routes));
     }
 
     private static List<Glob> distinguishedNames(String at, List<String> patterns, List<String> problems) {
@@ -182,7 +207,8 @@ public final class AccessRules {
             List<Glob> subject,
             List<Glob> issuer,
             SanPatterns san,
-            List<Glob> secrets) {
+            List<Glob> secrets,
+            List<Glob> routes) {
 
         boolean covers(ClientIdentity identity) {
             if (anyAuthenticated) {

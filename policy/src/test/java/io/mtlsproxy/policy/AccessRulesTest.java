@@ -63,6 +63,24 @@ class AccessRulesTest {
     }
 
     @Test
+    void routesAreGrantedOnlyByRulesThatNameThem() throws Exception {
+        ClientIdentity kiosk = device("CN=kiosk-1");
+        ClientIdentity laptop = device("CN=laptop-1");
+        AccessRules rules = rules(
+                rule("secrets-only", anyAuthenticated(), "*"),
+                new AccessRuleConfig("kiosk-apis", subject("CN=kiosk-*"), null, List.of("inventory-*", "telemetry")));
+
+        assertThat(rules.decideRoute(kiosk, "inventory-eu").rule()).isEqualTo("kiosk-apis");
+        assertThat(rules.decideRoute(kiosk, "telemetry").allowed()).isTrue();
+        assertThat(rules.decideRoute(kiosk, "billing").allowed()).isFalse();
+        // a rule granting every secret grants no route, and a route-only rule grants no secret
+        assertThat(rules.decideRoute(laptop, "inventory-eu").reason()).isEqualTo(AccessDecision.NO_MATCHING_RULE);
+        assertThat(rules.decide(kiosk, "inventory-eu").rule()).isEqualTo("secrets-only");
+        assertThat(rules(new AccessRuleConfig("routes", anyAuthenticated(), null, List.of("x")))
+                .decide(kiosk, "x").allowed()).isFalse();
+    }
+
+    @Test
     void matchesByThumbprintInAnyNotation() throws Exception {
         ClientIdentity listed = device("CN=kiosk-1");
         ClientIdentity other = device("CN=kiosk-1");

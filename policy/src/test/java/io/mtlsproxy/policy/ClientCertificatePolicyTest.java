@@ -56,7 +56,8 @@ class ClientCertificatePolicyTest {
     private static GatewayConfig gateway(PolicyConfig policy, String listenerPolicy, Map<String, JsonNode> policies) {
         ListenerConfig listener = new ListenerConfig(null, null, null, null, null, null, null, null, null, null, null,
                 listenerPolicy, null);
-        return new GatewayConfig(listener, null, policy, policies, null, null, null, null, null, null, null, null, null, null, null);
+        return new GatewayConfig(listener, null, policy, policies, null, null, null, null, null, null, null, null, null, null, null,
+                null);
     }
 
     private static PolicyConfig config(Boolean chainValidation, Boolean requireClientAuthEku, List<String> allowlist) {

@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
 import java.net.SocketAddress;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /** What the pipeline pins to a connection. Written once, by the handler named beside each key. */
@@ -21,17 +20,17 @@ public final class ConnectionAttributes {
     public static final AttributeKey<CompletableFuture<Admission>> ADMISSION = AttributeKey.valueOf("mtls-proxy.admission");
 
     /**
+     * The connection's caller as the HTTP layer knows it (identity, admissions, limits); written by
+     * {@code ConnectionCaller} on the first request, from the two attributes above, on the connection
+     * itself (never on an HTTP/2 stream), so that all its streams share one caller.
+     */
+    public static final AttributeKey<io.mtlsproxy.server.http.Caller> CALLER = AttributeKey.valueOf("mtls-proxy.caller");
+
+    /**
      * The client's address as the PROXY protocol v2 header of a trusted balancer gave it; written
      * by {@code ProxySourceHandler} before any other handler runs. Unset without such a header.
      */
     public static final AttributeKey<java.net.InetSocketAddress> CLIENT_ADDRESS = AttributeKey.valueOf("mtls-proxy.client-address");
-
-    /**
-     * The routes' own admissions of the connection, one per route guard, decided on first use; written
-     * by {@code RouteGuard}, on the connection itself so that all its HTTP/2 streams share them.
-     */
-    public static final AttributeKey<Map<Object, CompletableFuture<Admission>>> ROUTE_ADMISSIONS =
-            AttributeKey.valueOf("mtls-proxy.route-admissions");
 
     private ConnectionAttributes() {}
 

@@ -4,6 +4,7 @@ import io.mtlsproxy.core.config.ListenerConfig;
 import io.mtlsproxy.server.admin.GatewayMetrics;
 import io.mtlsproxy.server.admin.HandshakeMetricsHandler;
 import io.mtlsproxy.server.http.ActiveRequests;
+import io.mtlsproxy.server.http.ConnectionCaller;
 import io.mtlsproxy.server.http.GatewayHttpHandler;
 import io.mtlsproxy.server.http.RequestObserver;
 import io.mtlsproxy.server.http2.Http2ConnectionGuard;
@@ -118,7 +119,7 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
 
     /** An admitted connection's TLS and HTTP handlers, from the generation in use now. */
     private void secured(Channel channel) {
-        Generation generation = acquire(channel);
+        Generation generation = Generation.acquire(current, channel);
         if (generation == null) {
             channel.close(); // stopping: no generation serves connections any more
             return;
@@ -142,7 +143,7 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         pipeline.addLast("request-head-timeout", requestHead);
         pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
         pipeline.addLast("api", new GatewayHttpHandler(generation.http, generation.reader, active,
-                metrics.requestObserver(generation.http.originPath()), abuse.requests()));
+                metrics.requestObserver(generation.http.originPath()), abuse.requests(), ConnectionCaller.INSTANCE));
     }
 
     /** An h2 connection's handlers, in place of the HTTP/1.1 ones; the limits are the listener's. */
@@ -159,21 +160,9 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         RequestObserver observer = metrics.requestObserver(generation.http.originPath());
         pipeline.addLast("h2", frames);
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(new Http2StreamInitializer(listener, abuse.refusals(),
-                () -> new GatewayHttpHandler(generation.http, generation.reader, active, observer, abuse.requests()))));
+                () -> new GatewayHttpHandler(generation.http, generation.reader, active, observer, abuse.requests(),
+                        ConnectionCaller.INSTANCE))));
         pipeline.addLast("h2-connection", new Http2ConnectionGuard(frames.connection(), active));
-    }
-
-    /** The current generation, held for this channel; a reload may retire it between the read and the hold. */
-    private Generation acquire(Channel channel) {
-        while (true) {
-            Generation generation = current.get();
-            if (generation.tryAcquire(channel)) {
-                return generation;
-            }
-            if (current.get() == generation) {
-                return null;
-            }
-        }
     }
 
     private static SslHandler tls(Channel channel, Generation generation) {

@@ -5,6 +5,7 @@ import io.mtlsproxy.backends.SecretBackends;
 import io.mtlsproxy.core.audit.AuditSink;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
+import io.mtlsproxy.core.config.IngressConfig;
 import io.mtlsproxy.core.config.ListenerConfig;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -74,6 +75,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig started;
     private final EventLoopGroup group;
     private final Channel serverChannel;
+    private final Channel ingressChannel; // null without the behind-ingress listener
     private final ChannelGroup connections;
     private final ActiveRequests active;
     private final ExecutorService secretIo;
@@ -90,7 +92,7 @@ public final class Gateway implements AutoCloseable {
     private volatile boolean stopped;
 
     private Gateway(ConfigSource source, Generation.Parts parts, AtomicReference<Generation> current, EventLoopGroup group,
-            Channel serverChannel, ChannelGroup connections, ActiveRequests active, ExecutorService secretIo,
+            Channel serverChannel, Channel ingressChannel, ChannelGroup connections, ActiveRequests active, ExecutorService secretIo,
             HandshakeFailureLog handshakeFailures, ScheduledExecutorService reloader, Operations operations,
             AbuseControls abuse) {
         this.operations = operations;
@@ -102,6 +104,7 @@ public final class Gateway implements AutoCloseable {
         this.running = started.listener();
         this.group = group;
         this.serverChannel = serverChannel;
+        this.ingressChannel = ingressChannel;
         this.connections = connections;
         this.active = active;
         this.secretIo = secretIo;
@@ -227,7 +230,9 @@ public final class Gateway implements AutoCloseable {
                     .bind(listener.bind(), listener.port())
                     .sync()
                     .channel();
-            Gateway gateway = new Gateway(source, parts, current, group, serverChannel, connections, active, secretIo,
+            Channel ingressChannel = bindIngress(first.config.ingress(), group, channelType, current, active, connections,
+                    operations, abuse, serverChannel);
+            Gateway gateway = new Gateway(source, parts, current, group, serverChannel, ingressChannel, connections, active, secretIo,
                     handshakeFailures, reloader, operations, abuse);
             gateway.live.add(first);
             gateway.onRevocationChange(first);
@@ -259,6 +264,38 @@ public final class Gateway implements AutoCloseable {
                 throw admin;
             }
             throw new ConfigException("listener: cannot listen on " + listener.bind() + ":" + listener.port() + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The behind-ingress listener, when the configuration asks for one; on the device listener's event loops. */
+    private static Channel bindIngress(IngressConfig ingress, EventLoopGroup group, Class<? extends ServerChannel> channelType,
+            AtomicReference<Generation> current, ActiveRequests active, ChannelGroup connections, Operations operations,
+            AbuseControls abuse, Channel deviceListener) throws ConfigException, InterruptedException {
+        if (!ingress.enabled()) {
+            return null;
+        }
+        try {
+            Channel channel = new ServerBootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new IngressChannelInitializer(current, active, connections, operations.metrics(), abuse))
+                    .bind(ingress.bind(), ingress.port())
+                    .sync()
+                    .channel();
+            log.info("behind-ingress listener on {}:{} ({}, certificates believed from {})", ingress.bind(),
+                    ((InetSocketAddress) channel.localAddress()).getPort(),
+                    ingress.tls() == IngressConfig.IngressTls.SERVER ? "TLS" : "plain HTTP", ingress.trustedProxies());
+            return channel;
+        } catch (Exception e) {
+            deviceListener.close();
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            throw new ConfigException("ingress: cannot listen on " + ingress.bind() + ":" + ingress.port() + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         }
     }
@@ -406,6 +443,11 @@ public final class Gateway implements AutoCloseable {
         differs("listener.allowedClients", running.allowedClients(), l.allowedClients(), restart);
         differs("listener.proxyProtocol", running.proxyProtocol(), l.proxyProtocol(), restart);
         differs("listener.trustedProxies", running.trustedProxies(), l.trustedProxies(), restart);
+        IngressConfig ingress = started.ingress();
+        differs("ingress.enabled", ingress.enabled(), next.ingress().enabled(), restart);
+        differs("ingress.bind", ingress.bind(), next.ingress().bind(), restart);
+        differs("ingress.port", ingress.port(), next.ingress().port(), restart);
+        differs("ingress.tls", ingress.tls(), next.ingress().tls(), restart);
         differs("limits", started.limits(), next.limits(), restart);
         differs("admin", started.admin(), next.admin(), restart);
         differs("logging", started.logging(), next.logging(), restart);
@@ -440,6 +482,12 @@ public final class Gateway implements AutoCloseable {
     /** The bound port (useful when the config asked for port 0). */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** The behind-ingress listener's bound port, when it is on. */
+    public java.util.OptionalInt ingressPort() {
+        return ingressChannel == null ? java.util.OptionalInt.empty()
+                : java.util.OptionalInt.of(((InetSocketAddress) ingressChannel.localAddress()).getPort());
     }
 
     /** The configuration new connections get: the last one loaded successfully. */
@@ -510,6 +558,9 @@ public final class Gateway implements AutoCloseable {
             watcher.close();
         }
         serverChannel.close().syncUninterruptibly();
+        if (ingressChannel != null) {
+            ingressChannel.close().syncUninterruptibly();
+        }
         active.drain();
         for (Channel channel : connections) {
             channel.pipeline().fireUserEventTriggered(ActiveRequests.DrainStarted.INSTANCE); // runs on its event loop

@@ -6,6 +6,7 @@ import io.mtlsproxy.core.audit.AuditSink;
 import io.mtlsproxy.core.config.AccessRuleConfig;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
+import io.mtlsproxy.core.config.IngressConfig;
 import io.mtlsproxy.core.config.ListenerConfig;
 import io.mtlsproxy.core.config.PolicyConfig;
 import io.mtlsproxy.core.config.SecretsConfig;
@@ -15,6 +16,7 @@ import io.mtlsproxy.policy.ClientAuthenticator;
 import io.mtlsproxy.policy.TrustMaterial;
 import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
+import io.mtlsproxy.server.ingress.ForwardedIdentities;
 import io.mtlsproxy.server.tls.AsyncAdmission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.ServerTls;
@@ -72,6 +74,10 @@ final class Generation {
     final SecretBackends backends;
     final X509Certificate serverCertificate;
     final List<X509Certificate> trustAnchors;
+    /** Names the callers behind an ingress; null when the behind-ingress listener is off. */
+    final ForwardedIdentities ingress;
+    /** The behind-ingress listener's server-only TLS; null when it is off or speaks plain HTTP. */
+    final SslContext ingressSslContext;
 
     private final Executor cleanup;
     /** One for being current, one per open connection. */
@@ -82,7 +88,8 @@ final class Generation {
 
     private Generation(long number, GatewayConfig config, CertificateChecks checks, ClientAuthenticator authenticator,
             SslContext sslContext, AsyncAdmission asyncChecks, HttpSettings http, SecretReader reader, SecretBackends backends,
-            X509Certificate serverCertificate, List<X509Certificate> trustAnchors, Executor cleanup) {
+            X509Certificate serverCertificate, List<X509Certificate> trustAnchors, ForwardedIdentities ingress,
+            SslContext ingressSslContext, Executor cleanup) {
         this.number = number;
         this.config = config;
         this.checks = checks;
@@ -94,6 +101,8 @@ final class Generation {
         this.backends = backends;
         this.serverCertificate = serverCertificate;
         this.trustAnchors = trustAnchors;
+        this.ingress = ingress;
+        this.ingressSslContext = ingressSslContext;
         this.cleanup = cleanup;
     }
 
@@ -126,14 +135,37 @@ final class Generation {
                     checks.routeGuard(config.originRoute(), listener.mode(), clock, policyConfig.clockSkew(),
                             parts.handshakeFailures()));
             warnAboutBroadGrants(config);
+            IngressConfig ingressConfig = config.ingress();
+            ForwardedIdentities ingress = ingressConfig.enabled()
+                    ? new ForwardedIdentities(ingressConfig, authenticator, asyncChecks, listener.mode(), parts.handshakeFailures(),
+                            checks::isRevoked)
+                    : null;
+            SslContext ingressTls = ingressConfig.enabled() && ingressConfig.tls() == IngressConfig.IngressTls.SERVER
+                    ? ServerTls.buildServerOnly(config.tls(), parts.tlsProvider(), serverKey) : null;
             return new Generation(number, config, checks, authenticator, sslContext, asyncChecks, http, reader, backends,
-                    serverKey.certificate(), trust.acceptedIssuers(), parts.cleanup());
+                    serverKey.certificate(), trust.acceptedIssuers(), ingress, ingressTls, parts.cleanup());
         } catch (ConfigException | RuntimeException e) {
             checks.close();
             if (backends != null && !reused) {
                 backends.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * The current generation, held for {@code channel} until it closes; null once the gateway stops.
+     * A reload may retire the generation between the read and the hold: then the next one is taken.
+     */
+    static Generation acquire(java.util.concurrent.atomic.AtomicReference<Generation> current, Channel channel) {
+        while (true) {
+            Generation generation = current.get();
+            if (generation.tryAcquire(channel)) {
+                return generation;
+            }
+            if (current.get() == generation) {
+                return null;
+            }
         }
     }
 

@@ -27,11 +27,11 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * speaks raw HTTP/1.1, and reports TLS alerts as the JDK names them.
  */
 final class TlsClient implements AutoCloseable {
-    private final SSLSocket socket;
+    private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
-    private TlsClient(SSLSocket socket) throws IOException {
+    private TlsClient(Socket socket) throws IOException {
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
@@ -54,6 +54,15 @@ final class TlsClient implements AutoCloseable {
         plain.bind(new java.net.InetSocketAddress(localAddress, 0));
         plain.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
         return over(plain, trusted, client);
+    }
+
+    /** Plain HTTP from a given loopback source address, as an ingress in front of the behind-ingress listener talks. */
+    static TlsClient plain(String localAddress, int port) throws IOException {
+        Socket plain = new Socket();
+        plain.bind(new java.net.InetSocketAddress(localAddress, 0));
+        plain.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+        plain.setSoTimeout(10_000);
+        return new TlsClient(plain);
     }
 
     /** TLS 1.3 over a connected socket, e.g. after the test wrote a PROXY protocol header on it. */
@@ -85,7 +94,7 @@ final class TlsClient implements AutoCloseable {
     }
 
     SSLSocket socket() {
-        return socket;
+        return (SSLSocket) socket;
     }
 
     Response get(String path) throws IOException {

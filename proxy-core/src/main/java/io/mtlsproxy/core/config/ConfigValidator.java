@@ -31,6 +31,7 @@ final class ConfigValidator {
         OperationsValidator.validate(config, problems);
         audit(config.audit(), problems);
         reload(config.reload(), problems);
+        IngressValidator.validate(config, problems);
         return problems;
     }
 

@@ -26,7 +26,8 @@ public record GatewayConfig(
         AdminConfig admin,
         LoggingConfig logging,
         AuditConfig audit,
-        ReloadConfig reload) {
+        ReloadConfig reload,
+        IngressConfig ingress) {
 
     public GatewayConfig {
         listener = Objects.requireNonNullElseGet(listener, ListenerConfig::defaults);
@@ -44,6 +45,7 @@ public record GatewayConfig(
         logging = Objects.requireNonNullElseGet(logging, LoggingConfig::defaults);
         audit = Objects.requireNonNullElseGet(audit, AuditConfig::defaults);
         reload = Objects.requireNonNullElseGet(reload, ReloadConfig::defaults);
+        ingress = Objects.requireNonNullElseGet(ingress, IngressConfig::disabled);
     }
 
     /** The route name of {@code /v1/secrets}. */

@@ -6,12 +6,17 @@ package io.mtlsproxy.core.error;
  */
 public enum ErrorCode {
     BAD_REQUEST(400, "the request is malformed"),
+    /** On the behind-ingress listener: the forwarded client-certificate header cannot be parsed. */
+    INVALID_CERTIFICATE_HEADER(400, "the forwarded client certificate header is malformed"),
     INVALID_SECRET_NAME(400, "the secret name is not valid"),
     INVALID_SECRET_VERSION(400, "the version parameter is not valid"),
     MISSING_SECRET_NAME(400, "the SecretName parameter is required"),
     CLIENT_CERTIFICATE_REQUIRED(401, "a valid client certificate is required"),
     CERTIFICATE_REFUSED(401, "the client certificate is not accepted"),
     FORBIDDEN(403, "this client may not read this secret"),
+    ROUTE_FORBIDDEN(403, "this client may not use this route"),
+    /** On the behind-ingress listener: a client-certificate header from an address that is not a trusted proxy. */
+    UNTRUSTED_CERTIFICATE_HEADER(403, "client certificate headers are accepted only from trusted proxies"),
     NOT_FOUND(404, "no such route"),
     SECRET_NOT_FOUND(404, "no such secret"),
     /** The store holds the secret but not as anything it may serve yet (Key Vault: {@code nbf} in the future). */
@@ -27,10 +32,12 @@ public enum ErrorCode {
     LOCKED_OUT(429, "too many refused requests from this client, retry later"),
     HEADERS_TOO_LARGE(431, "the request headers are too large"),
     INTERNAL_ERROR(500, "internal error"),
+    UPSTREAM_UNAVAILABLE(502, "the upstream service is unavailable, retry later"),
     BACKEND_UNAVAILABLE(503, "the secret store is unavailable, retry later"),
     BACKEND_TIMEOUT(503, "the secret store did not answer in time, retry later"),
     CERTIFICATE_CHECK_UNAVAILABLE(503, "the client certificate cannot be checked right now, retry later"),
-    SHUTTING_DOWN(503, "the gateway is shutting down, retry on another instance");
+    SHUTTING_DOWN(503, "the gateway is shutting down, retry on another instance"),
+    UPSTREAM_TIMEOUT(504, "the upstream service did not answer in time");
 
     private final int status;
     private final String defaultMessage;

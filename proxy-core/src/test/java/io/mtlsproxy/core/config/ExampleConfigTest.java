@@ -103,7 +103,7 @@ class ExampleConfigTest {
         assertThat(sections).containsExactly(
                 Arrays.stream(GatewayConfig.class.getRecordComponents()).map(RecordComponent::getName).toArray(String[]::new));
         assertThat(sections).containsExactly("listener", "tls", "policy", "policies", "revocation", "entra", "access", "secrets", "api",
-                "origin", "limits", "admin", "logging", "audit", "reload");
+                "origin", "limits", "admin", "logging", "audit", "reload", "ingress");
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.mtlsproxy.server.http;
 
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
-import io.mtlsproxy.server.ConnectionAttributes;
 import io.mtlsproxy.server.logging.RequestMdc;
 import io.mtlsproxy.server.limits.RequestLimits;
 import io.mtlsproxy.policy.entra.EntraDevice;
@@ -52,7 +51,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private final ActiveRequests active;
     private final RequestObserver observer;
     private final RequestLimits limits;
-    private RequestLimits.Client limitsClient; // this connection's rate-limit and lockout states, looked up once
+    private final CallerSource callers;
     private final RequestIds requestIds = new RequestIds();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
 
@@ -60,19 +59,20 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private long bodyBytes;
     private boolean busy;          // a response is being produced
     private boolean closing;
-    private CompletableFuture<Admission> apiAdmission;     // the routes' own admissions, when they have a guard
-    private CompletableFuture<Admission> originAdmission;
+    private Caller lastCaller;     // of the last response, for the lockout count
 
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active) {
-        this(settings, reader, active, RequestObserver.NONE, RequestLimits.NONE);
+        this(settings, reader, active, RequestObserver.NONE, RequestLimits.NONE, ConnectionCaller.INSTANCE);
     }
 
     /**
      * @param observer told of every response (the metrics)
      * @param limits rate limits and lockout of identities and addresses
+     * @param callers who sends each request: the connection's pinned identity, or a forwarded one behind an ingress
      */
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active, RequestObserver observer,
-            RequestLimits limits) {
+            RequestLimits limits, CallerSource callers) {
+        this.callers = callers;
         this.settings = settings;
         this.reader = reader;
         this.origin = settings.origin();
@@ -82,10 +82,10 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request whose head and body have been read, waiting for its turn. */
-    private record Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage,
-            String ifNoneMatch) {
+    private record Pending(RequestContext context, Caller caller, HttpMethod method, String uri, ErrorCode early,
+            String earlyMessage, String ifNoneMatch) {
         Pending(RequestContext context, HttpMethod method, String uri, ErrorCode early, String earlyMessage) {
-            this(context, method, uri, early, earlyMessage, null);
+            this(context, null, method, uri, early, earlyMessage, null);
         }
     }
 
@@ -109,7 +109,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private void onHead(ChannelHandlerContext ctx, HttpRequest request) {
         RequestContext context = new RequestContext(
                 requestIds.next(request.headers().get(Responses.X_REQUEST_ID)),
-                HandshakeFailureLog.address(ctx.channel()),
+                callers.clientAddress(ctx.channel(), request),
                 request.method().name(),
                 request.uri(),
                 System.nanoTime(),
@@ -126,7 +126,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             queue(ctx, new Pending(closeAfter(context), request.method(), request.uri(), ErrorCode.BODY_TOO_LARGE, null));
             return;
         }
-        current = new Pending(context, request.method(), request.uri(), null, null, ifNoneMatch(request));
+        current = new Pending(context, callers.callerOf(ctx.channel(), request), request.method(), request.uri(), null, null,
+                ifNoneMatch(request));
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent content) {
@@ -200,43 +201,46 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
 
     private void serve(ChannelHandlerContext ctx, Pending request) {
         RequestContext context = request.context();
+        lastCaller = request.caller(); // null for a request refused before its head was understood
         if (request.early() != null) {
             respondError(ctx, context, request.early(), request.earlyMessage(), null);
-            return;
-        }
-        CompletableFuture<Admission> admission = ctx.channel().attr(ConnectionAttributes.ADMISSION).get();
-        if (admission == null) {
-            // Unreachable by construction (the identity handler runs first); refuse rather than guess.
-            log.error("request before admission client={}; closing", context.clientAddress());
-            respondError(ctx, closeAfter(context), ErrorCode.INTERNAL_ERROR, null, null);
-            return;
-        }
-        if (!admission.isDone()) {
-            admission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
-            return;
-        }
-        Admission admitted = outcome(admission);
-        if (!admitted.admitted()) {
-            respondError(ctx, closeAfter(context), admitted.refusal(), null, admitted.retryAfter());
-            return;
-        }
-        ClientIdentity identity = ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get();
-        if (identity == null) {
-            // audit mode lets a device without a (readable) certificate connect; it still cannot be authorized
-            respondError(ctx, context, ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null, null);
             return;
         }
         String uri = request.uri();
         int queryStart = uri.indexOf('?');
         String path = queryStart < 0 ? uri : uri.substring(0, queryStart);
         boolean api = path.startsWith(SECRETS_PREFIX);
-        if (!api && (origin == null || !path.equalsIgnoreCase(settings.originPath()))) {
+        boolean originRoute = !api && origin != null && path.equalsIgnoreCase(settings.originPath());
+        String originName = originRoute ? originSecretName(uri) : null;
+        if (originRoute && originName == null) {
+            // the origin checks the parameter before the certificate, and its clients rely on that order
+            write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
+            return;
+        }
+        Caller caller = request.caller();
+        CompletableFuture<Admission> admission = caller.admission();
+        if (!admission.isDone()) {
+            admission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+            return;
+        }
+        Admission admitted = outcome(admission);
+        if (!admitted.admitted()) {
+            refuse(ctx, caller.refusalClosesConnection() ? closeAfter(context) : context, originRoute, admitted);
+            return;
+        }
+        ClientIdentity identity = caller.identity();
+        if (identity == null) {
+            // no certificate: audit mode let the connection in, or an ingress forwarded none; nothing is authorized
+            refuse(ctx, context, originRoute, new Admission(ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null));
+            return;
+        }
+        if (!api && !originRoute) {
             respondError(ctx, context, ErrorCode.NOT_FOUND, null, null);
             return;
         }
         RouteGuard guard = api ? settings.apiGuard() : settings.originGuard();
         if (guard != null) {
-            CompletableFuture<Admission> route = routeAdmission(ctx, api, guard, identity, admitted);
+            CompletableFuture<Admission> route = caller.routeAdmission(guard, ctx.channel(), admitted);
             if (!route.isDone()) {
                 route.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
                 return;
@@ -244,7 +248,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             admitted = outcome(route);
             if (!admitted.admitted()) {
                 // this route only: the connection may still use the others
-                respondError(ctx, context, admitted.refusal(), null, admitted.retryAfter());
+                refuse(ctx, context, originRoute, admitted);
                 return;
             }
         }
@@ -255,7 +259,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             String name = decodeName(path.substring(SECRETS_PREFIX.length()));
-            if (refusedByLimits(ctx, context, identity, name)) {
+            if (refusedByLimits(ctx, context, caller, name)) {
                 return;
             }
             String version = queryStart < 0 ? null : versionParameter(uri);
@@ -279,12 +283,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 respondMethodNotAllowed(ctx, context, "GET, POST");
                 return;
             }
-            String name = originSecretName(uri);
-            if (name == null) {
-                write(ctx, context, Responses.object(ctx.alloc(), context, 400, origin.missingName(context)));
-                return;
-            }
-            if (refusedByLimits(ctx, context, identity, name)) {
+            String name = originName;
+            if (refusedByLimits(ctx, context, caller, name)) {
                 return;
             }
             whenRead(ctx, reader.read(identity, name), read -> {
@@ -304,21 +304,14 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
      * Rate limits and lockout, once the route and the secret's name are known and before the read;
      * a refusal is answered 429 and audited as a denial.
      */
-    private boolean refusedByLimits(ChannelHandlerContext ctx, RequestContext context, ClientIdentity identity, String name) {
-        RequestLimits.Refusal refusal = limits.check(limitsClient(ctx, identity));
+    private boolean refusedByLimits(ChannelHandlerContext ctx, RequestContext context, Caller caller, String name) {
+        RequestLimits.Refusal refusal = limits.check(caller.limits(limits, ctx.channel()));
         if (refusal == null) {
             return false;
         }
-        reader.audit(context, identity, name, SecretRead.unavailable(refusal.code(), refusal.reason(), refusal.retryAfter()));
+        reader.audit(context, caller.identity(), name, SecretRead.unavailable(refusal.code(), refusal.reason(), refusal.retryAfter()));
         respondError(ctx, context, refusal.code(), null, refusal.retryAfter());
         return true;
-    }
-
-    private RequestLimits.Client limitsClient(ChannelHandlerContext ctx, ClientIdentity identity) {
-        if (limitsClient == null) {
-            limitsClient = limits.client(ctx.channel(), identity);
-        }
-        return limitsClient;
     }
 
     /** A completed admission; one that failed (a bug, never a refusal) refuses rather than guesses. */
@@ -327,21 +320,6 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             return INTERNAL_REFUSAL;
         }
         return done.join();
-    }
-
-    /** The route's own admission for this connection, decided on first use and kept. */
-    private CompletableFuture<Admission> routeAdmission(ChannelHandlerContext ctx, boolean api, RouteGuard guard,
-            ClientIdentity identity, Admission connection) {
-        if (api) {
-            if (apiAdmission == null) {
-                apiAdmission = guard.admit(ctx.channel(), identity, connection);
-            }
-            return apiAdmission;
-        }
-        if (originAdmission == null) {
-            originAdmission = guard.admit(ctx.channel(), identity, connection);
-        }
-        return originAdmission;
     }
 
     /** Runs the continuation on this connection's event loop: inline when the read is already done (cache hit). */
@@ -410,6 +388,22 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         return null;
     }
 
+    /** A caller the policy refused: in the origin's JSON shape on its route, so its clients can read why. */
+    private void refuse(ChannelHandlerContext ctx, RequestContext context, boolean originRoute, Admission refusal) {
+        if (!originRoute) {
+            respondError(ctx, context, refusal.refusal(), null, refusal.retryAfter());
+            return;
+        }
+        ErrorCode code = refusal.refusal();
+        log.info("request refused client={} requestId={} status={} code={}", context.clientAddress(), context.requestId(),
+                code.status(), code.code());
+        FullHttpResponse response = Responses.object(ctx.alloc(), context, code.status(), origin.refused(context, code));
+        if (refusal.retryAfter() != null) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, refusal.retryAfter().toSeconds()));
+        }
+        write(ctx, context, response);
+    }
+
     private void respondMethodNotAllowed(ChannelHandlerContext ctx, RequestContext context, String allow) {
         FullHttpResponse response = Responses.error(ctx.alloc(), context, ErrorCode.METHOD_NOT_ALLOWED,
                 null, null);
@@ -433,9 +427,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         active.finished();
         busy = false;
         int status = response.status().code();
-        if (status == 401 || status == 403) {
+        if ((status == 401 || status == 403) && lastCaller != null) {
             // refused by policy or access rules: counts towards the lockout
-            limits.refused(limitsClient(ctx, ctx.channel().attr(ConnectionAttributes.CLIENT_IDENTITY).get()));
+            limits.refused(lastCaller.limits(limits, ctx.channel()));
         }
         // draining is checked again here: a request admitted before the stop began still closes its connection
         if (!context.keepAlive() || active.isDraining()) {

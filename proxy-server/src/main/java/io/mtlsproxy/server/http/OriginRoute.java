@@ -43,6 +43,29 @@ final class OriginRoute {
         return body;
     }
 
+    /**
+     * A request whose client certificate was missing, unreadable or refused by the policy, with
+     * the origin's phase: {@code cert-extraction} when there was no usable certificate,
+     * {@code validation} when the policy refused it.
+     */
+    Map<String, Object> refused(RequestContext request, ErrorCode code) {
+        boolean extraction = code == ErrorCode.CLIENT_CERTIFICATE_REQUIRED || code == ErrorCode.INVALID_CERTIFICATE_HEADER
+                || code == ErrorCode.UNTRUSTED_CERTIFICATE_HEADER;
+        String text = switch (code) {
+            case CLIENT_CERTIFICATE_REQUIRED -> "Client certificate is missing.";
+            case INVALID_CERTIFICATE_HEADER -> "Client certificate could not be read.";
+            case UNTRUSTED_CERTIFICATE_HEADER -> "Client certificate headers are accepted only from the trusted ingress.";
+            case CERTIFICATE_CHECK_UNAVAILABLE -> "The client certificate cannot be checked right now. Retry later.";
+            case CERTIFICATE_REFUSED -> "Client certificate validation failed.";
+            default -> "The request was refused.";
+        };
+        Map<String, Object> body = message(text);
+        body.put("ErrorCode", code.code());
+        body.put("Diagnostics", diagnostics(request, null, null, defaultWorkload, extraction ? "cert-extraction" : "validation",
+                text));
+        return body;
+    }
+
     Map<String, Object> answer(RequestContext request, ClientIdentity identity, EntraDevice device, String name,
             SecretRead read) {
         if (read.isGranted()) {

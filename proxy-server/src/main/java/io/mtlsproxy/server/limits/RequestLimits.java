@@ -27,18 +27,37 @@ public final class RequestLimits {
     private final boolean identityLockout;
     private final boolean addressLockout;
     private final boolean any;
-    private final LongAdder identityRateLimited = new LongAdder();
-    private final LongAdder addressRateLimited = new LongAdder();
-    private final LongAdder lockedOut = new LongAdder();
+    private final LongAdder identityRateLimited;
+    private final LongAdder addressRateLimited;
+    private final LongAdder lockedOut;
 
     RequestLimits(AbuseControls controls, boolean identityRate, boolean addressRate, boolean identityLockout,
             boolean addressLockout) {
+        this(controls, identityRate, addressRate, identityLockout, addressLockout, new LongAdder(), new LongAdder(),
+                new LongAdder());
+    }
+
+    private RequestLimits(AbuseControls controls, boolean identityRate, boolean addressRate, boolean identityLockout,
+            boolean addressLockout, LongAdder identityRateLimited, LongAdder addressRateLimited, LongAdder lockedOut) {
+        this.identityRateLimited = identityRateLimited;
+        this.addressRateLimited = addressRateLimited;
+        this.lockedOut = lockedOut;
         this.controls = controls;
         this.identityRate = identityRate;
         this.addressRate = addressRate;
         this.identityLockout = identityLockout;
         this.addressLockout = addressLockout;
         this.any = identityRate || addressRate || identityLockout || addressLockout;
+    }
+
+    /**
+     * The same limits of identities, without those of addresses: behind an ingress every request
+     * comes from the ingress's address, which must not be rate limited or locked out for the
+     * devices it carries. Counted with this instance.
+     */
+    public RequestLimits identitiesOnly() {
+        return new RequestLimits(controls, identityRate, false, identityLockout, false, identityRateLimited,
+                addressRateLimited, lockedOut);
     }
 
     /** A refused request: the code (429), why (for the audit line), and when to come back. */
@@ -66,7 +85,7 @@ public final class RequestLimits {
         }
         String sha256 = identity == null ? null : identity.sha256();
         return new Client(channel, sha256, sha256 == null ? null : controls.identityState(sha256),
-                controls.addressState(channel));
+                addressRate || addressLockout ? controls.addressState(channel) : null);
     }
 
     /** @return null when the request may go on, otherwise why not */

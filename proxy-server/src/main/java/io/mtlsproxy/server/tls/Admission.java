@@ -36,7 +36,7 @@ public record Admission(ErrorCode refusal, Duration retryAfter, EntraDevice entr
     }
 
     /** This admission with {@code causes} let through before the ones it already holds. */
-    Admission withEarlierViolations(List<RejectReason> causes) {
+    public Admission withEarlierViolations(List<RejectReason> causes) {
         if (causes.isEmpty()) {
             return this;
         }

@@ -52,7 +52,8 @@ public final class AsyncAdmission {
         return checks.isEmpty();
     }
 
-    CompletableFuture<Admission> admit(Channel channel, ClientIdentity identity) {
+    /** The checks' verdict on {@code identity}, complete at once when there are none; logs each refusal once. */
+    public CompletableFuture<Admission> admit(Channel channel, ClientIdentity identity) {
         if (checks.isEmpty()) {
             return Admission.ADMITTED_NOW;
         }

@@ -154,6 +154,20 @@ public final class HandshakeFailureLog {
         onPolicyRefusal.accept(channel);
     }
 
+    /** A certificate forwarded by an ingress, refused by the policy: one line, counted like a handshake's. */
+    public void forwardedRefused(Channel channel, Authentication authentication) {
+        String tag = authentication.decision().rejection().map(RejectReason::code).orElse("bad_certificate");
+        count(refusals, tag);
+        log.info("forwarded certificate refused client={} cause={} subject={} detail={}", address(channel), tag,
+                authentication.identity() == null ? "-" : authentication.identity().subject(), firstFailure(authentication));
+    }
+
+    /** Audit mode: a forwarded certificate the policy would refuse, let through. */
+    public void forwardedAuditViolation(Channel channel, Authentication authentication) {
+        String tag = authentication.decision().rejection().map(RejectReason::code).orElse("bad_certificate");
+        auditViolation(channel, tag, authentication.identity(), "forwarded certificate: " + firstFailure(authentication));
+    }
+
     private static String detail(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof OpenSslCertificateException || t instanceof RejectedCertificateException) {

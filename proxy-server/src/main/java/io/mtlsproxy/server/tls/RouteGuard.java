@@ -10,13 +10,10 @@ import io.mtlsproxy.policy.CheckContext;
 import io.mtlsproxy.policy.CheckResult;
 import io.mtlsproxy.policy.RejectReason;
 import io.mtlsproxy.policy.rules.CompiledPolicy;
-import io.mtlsproxy.server.ConnectionAttributes;
 import io.netty.channel.Channel;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -26,8 +23,8 @@ import java.util.concurrent.CompletableFuture;
  * let through; a route in audit mode logs and counts its own policy's violations and lets them
  * pass (it cannot relax the listener's handshake, which already ran).
  *
- * <p>Decided once per connection and route (kept on the connection, and the HTTP handler keeps the
- * future too), so the policy cost of a request on a pinned connection stays a field read.
+ * <p>Decided once per connection and route (the HTTP handler keeps the future), so the policy
+ * cost of a request on a pinned connection stays a field read.
  */
 public final class RouteGuard {
     private final String route;
@@ -73,30 +70,11 @@ public final class RouteGuard {
     }
 
     /**
-     * Whether this connection may use the route, given what the listener decided for it. Decided
-     * once per connection and kept on it: every HTTP/2 stream of the connection gets the same answer,
-     * without running the route's checks (or asking Graph) again, and a refusal is logged once.
+     * Whether this connection may use the route, given what the listener decided for it.
      *
-     * @param channel the connection, or one of its HTTP/2 streams
      * @param connection the connection's admission, already admitted
      */
     public CompletableFuture<Admission> admit(Channel channel, ClientIdentity identity, Admission connection) {
-        // the connection's event loop runs every stream of it: no other thread reaches this map
-        Channel owner = ConnectionAttributes.connection(channel);
-        Map<Object, CompletableFuture<Admission>> decided = owner.attr(ConnectionAttributes.ROUTE_ADMISSIONS).get();
-        if (decided == null) {
-            decided = new HashMap<>(2);
-            owner.attr(ConnectionAttributes.ROUTE_ADMISSIONS).set(decided);
-        }
-        CompletableFuture<Admission> admission = decided.get(this);
-        if (admission == null) {
-            admission = decide(owner, identity, connection);
-            decided.put(this, admission);
-        }
-        return admission;
-    }
-
-    private CompletableFuture<Admission> decide(Channel channel, ClientIdentity identity, Admission connection) {
         if (mode == PolicyMode.ENFORCE && !connection.auditViolations().isEmpty()) {
             RejectReason first = connection.auditViolations().get(0);
             log.refused(channel, first.code(), "route " + route

@@ -127,4 +127,29 @@ public final class ServerTls {
             throw new ConfigException("tls: the TLS context cannot be built: " + e.getMessage(), e);
         }
     }
+
+    /**
+     * The behind-ingress listener's TLS: the gateway's certificate, no client certificate asked
+     * (the ingress authenticated the device and forwards its certificate in a header).
+     */
+    public static SslContext buildServerOnly(TlsConfig tls, TlsProvider provider, KeyMaterial key) throws ConfigException {
+        SslProvider sslProvider = provider == TlsProvider.OPENSSL && OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        try {
+            return SslContextBuilder.forServer(key.privateKey(), key.chain())
+                    .sslProvider(sslProvider)
+                    .clientAuth(ClientAuth.NONE)
+                    .protocols(tls.protocols())
+                    .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
+                    .sessionCacheSize(tls.sessionCacheSize())
+                    .sessionTimeout(tls.sessionTimeout())
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(
+                            ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_1_1))
+                    .build();
+        } catch (SSLException | RuntimeException e) {
+            throw new ConfigException("ingress.tls: the TLS context cannot be built: " + e.getMessage(), e);
+        }
+    }
 }

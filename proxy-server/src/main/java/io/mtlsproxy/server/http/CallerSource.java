@@ -1,0 +1,16 @@
+package io.mtlsproxy.server.http;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpRequest;
+
+/** Names the caller of each request on one connection. Runs on the connection's event loop. */
+@FunctionalInterface
+public interface CallerSource {
+    /** @return the request's caller; a refused or anonymous one when the request names no acceptable client */
+    Caller callerOf(Channel channel, HttpRequest request);
+
+    /** The device's address for logs and audit records: the connection's peer unless someone trusted said otherwise. */
+    default String clientAddress(Channel channel, HttpRequest request) {
+        return io.mtlsproxy.server.tls.HandshakeFailureLog.address(channel);
+    }
+}
