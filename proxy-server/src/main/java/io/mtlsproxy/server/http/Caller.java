@@ -91,8 +91,7 @@ public final class Caller {
     /** The caller's rate-limit and lockout states, looked up once. */
     public RequestLimits.Client limits(RequestLimits requestLimits, Channel channel) {
         if (limits == null) {
-            // the connection, not an HTTP/2 stream of it: the address state pinned at admission is the connection's
-            limits = requestLimits.client(io.mtlsproxy.server.ConnectionAttributes.connection(channel), identity);
+            limits = requestLimits.client(channel, identity);
         }
         return limits;
     }

@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The direct listener's callers: every request of a connection comes from the identity pinned
- * after its handshake. The caller is built on the first request and kept on the connection, so
- * that everything decided about it (route admissions, limits) holds for the connection's life.
+ * after its handshake. The caller is built on the first request and kept on the connection (an
+ * HTTP/2 stream's parent), so that everything decided about it (route admissions, limits) holds for
+ * the connection's life and is shared by its streams, which run on the connection's event loop.
  */
 public final class ConnectionCaller implements CallerSource {
     public static final ConnectionCaller INSTANCE = new ConnectionCaller();
@@ -22,7 +23,7 @@ public final class ConnectionCaller implements CallerSource {
 
     @Override
     public Caller callerOf(Channel channel, HttpRequest request) {
-        // an HTTP/2 stream's requests come from its connection's caller: one set of decisions per connection
+        // on the connection itself, so that all its HTTP/2 streams share one caller and what was decided about it
         channel = ConnectionAttributes.connection(channel);
         Caller caller = channel.attr(ConnectionAttributes.CALLER).get();
         if (caller != null) {

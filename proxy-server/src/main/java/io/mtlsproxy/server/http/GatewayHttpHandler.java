@@ -2,6 +2,7 @@ package io.mtlsproxy.server.http;
 
 import io.mtlsproxy.core.error.ErrorCode;
 import io.mtlsproxy.core.identity.ClientIdentity;
+import io.mtlsproxy.server.ConnectionAttributes;
 import io.mtlsproxy.server.logging.RequestMdc;
 import io.mtlsproxy.server.limits.RequestLimits;
 import io.mtlsproxy.policy.entra.EntraDevice;
@@ -225,13 +226,13 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         }
         Admission admitted = outcome(admission);
         if (!admitted.admitted()) {
-            refuse(ctx, caller.refusalClosesConnection() ? closeAfter(context) : context, originRoute, admitted);
+            refuse(ctx, caller.refusalClosesConnection() ? closeAfter(context) : context, originName, admitted);
             return;
         }
         ClientIdentity identity = caller.identity();
         if (identity == null) {
             // no certificate: audit mode let the connection in, or an ingress forwarded none; nothing is authorized
-            refuse(ctx, context, originRoute, new Admission(ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null));
+            refuse(ctx, context, originName, new Admission(ErrorCode.CLIENT_CERTIFICATE_REQUIRED, null));
             return;
         }
         if (!api && !originRoute) {
@@ -248,7 +249,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             admitted = outcome(route);
             if (!admitted.admitted()) {
                 // this route only: the connection may still use the others
-                refuse(ctx, context, originRoute, admitted);
+                refuse(ctx, context, originName, admitted);
                 return;
             }
         }
@@ -305,7 +306,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
      * a refusal is answered 429 and audited as a denial.
      */
     private boolean refusedByLimits(ChannelHandlerContext ctx, RequestContext context, Caller caller, String name) {
-        RequestLimits.Refusal refusal = limits.check(caller.limits(limits, ctx.channel()));
+        RequestLimits.Refusal refusal = limits.check(caller.limits(limits, ConnectionAttributes.connection(ctx.channel())));
         if (refusal == null) {
             return false;
         }
@@ -389,15 +390,16 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A caller the policy refused: in the origin's JSON shape on its route, so its clients can read why. */
-    private void refuse(ChannelHandlerContext ctx, RequestContext context, boolean originRoute, Admission refusal) {
-        if (!originRoute) {
+    /** @param originName the SecretName asked for on the origin's route; null on the other routes */
+    private void refuse(ChannelHandlerContext ctx, RequestContext context, String originName, Admission refusal) {
+        if (originName == null) {
             respondError(ctx, context, refusal.refusal(), null, refusal.retryAfter());
             return;
         }
         ErrorCode code = refusal.refusal();
         log.info("request refused client={} requestId={} status={} code={}", context.clientAddress(), context.requestId(),
                 code.status(), code.code());
-        FullHttpResponse response = Responses.object(ctx.alloc(), context, code.status(), origin.refused(context, code));
+        FullHttpResponse response = Responses.object(ctx.alloc(), context, code.status(), origin.refused(context, code, originName));
         if (refusal.retryAfter() != null) {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, refusal.retryAfter().toSeconds()));
         }
@@ -429,7 +431,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         int status = response.status().code();
         if ((status == 401 || status == 403) && lastCaller != null) {
             // refused by policy or access rules: counts towards the lockout
-            limits.refused(lastCaller.limits(limits, ctx.channel()));
+            limits.refused(lastCaller.limits(limits, ConnectionAttributes.connection(ctx.channel())));
         }
         // draining is checked again here: a request admitted before the stop began still closes its connection
         if (!context.keepAlive() || active.isDraining()) {

@@ -48,7 +48,7 @@ final class OriginRoute {
      * the origin's phase: {@code cert-extraction} when there was no usable certificate,
      * {@code validation} when the policy refused it.
      */
-    Map<String, Object> refused(RequestContext request, ErrorCode code) {
+    Map<String, Object> refused(RequestContext request, ErrorCode code, String name) {
         boolean extraction = code == ErrorCode.CLIENT_CERTIFICATE_REQUIRED || code == ErrorCode.INVALID_CERTIFICATE_HEADER
                 || code == ErrorCode.UNTRUSTED_CERTIFICATE_HEADER;
         String text = switch (code) {
@@ -61,7 +61,7 @@ final class OriginRoute {
         };
         Map<String, Object> body = message(text);
         body.put("ErrorCode", code.code());
-        body.put("Diagnostics", diagnostics(request, null, null, defaultWorkload, extraction ? "cert-extraction" : "validation",
+        body.put("Diagnostics", diagnostics(request, null, name, defaultWorkload, extraction ? "cert-extraction" : "validation",
                 text));
         return body;
     }
