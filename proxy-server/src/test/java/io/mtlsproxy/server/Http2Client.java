@@ -152,6 +152,12 @@ final class Http2Client implements AutoCloseable {
         return channel.eventLoop().submit(() -> codec.connection().local().maxActiveStreams()).get(10, TimeUnit.SECONDS);
     }
 
+    /** Writes raw HTTP/2 frames below this client's codec (through TLS), e.g. a header block it would never leave open. */
+    void writeRawFrames(byte[] frames) throws Exception {
+        channel.eventLoop().submit(() -> channel.pipeline().context(io.netty.handler.codec.http2.Http2FrameCodec.class)
+                .writeAndFlush(Unpooled.wrappedBuffer(frames))).get(10, TimeUnit.SECONDS);
+    }
+
     boolean isOpen() {
         return channel.isActive();
     }

@@ -111,6 +111,17 @@ class Http2ConnectionTest {
     }
 
     @Test
+    void aHeaderBlockTrickledOverContinuationFramesClosesTheConnection() throws Exception {
+        try (RunningGateway gateway = startWithFiles("  requestHeadTimeout: 300ms", ""); Http2Client client = connect(gateway)) {
+            // HEADERS on stream 1 without END_HEADERS, holding ":method GET" (HPACK index 2); the CONTINUATION never comes
+            client.writeRawFrames(new byte[] {0, 0, 1, 0x1, 0, 0, 0, 0, 1, (byte) 0x82});
+            assertThat(client.closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(gateway.gateway.limits().refusals().count(ConnectionRefusals.Cause.REQUEST_HEAD_TIMEOUT)).isEqualTo(1);
+            assertThat(gateway.auditEvents()).isEmpty();
+        }
+    }
+
+    @Test
     void rateLimitsCountEachStreamAsARequest() throws Exception {
         try (RunningGateway gateway = startWithFiles("", """
                 limits:
