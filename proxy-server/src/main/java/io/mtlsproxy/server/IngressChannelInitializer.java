@@ -66,7 +66,7 @@ final class IngressChannelInitializer extends ChannelInitializer<Channel> {
         }
         RequestHeadTimeout requestHead = new RequestHeadTimeout(listener.requestHeadTimeout(), abuse.refusals());
         pipeline.addLast("request-start", requestHead.firstBytes());
-        pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), listener.maxHeaderSize(), 8192));
+        pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), generation.config.ingress().maxHeaderSize(), 8192));
         pipeline.addLast("request-head-timeout", requestHead);
         pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
         pipeline.addLast("api", new GatewayHttpHandler(generation.http, generation.reader, active,

@@ -136,6 +136,16 @@ class IngressGatewayTest {
     }
 
     @Test
+    void aForwardedChainLargerThanTheDeviceListenersHeaderLimitFits() throws Exception {
+        String chain = escaped(kiosk.certificatePem() + pki.deviceCa.certificatePem() + pki.root.certificatePem());
+        String xfcc = "X-Forwarded-Client-Cert: Cert=\"" + escaped(kiosk.certificatePem()) + "\";Chain=\"" + chain + "\"\r\n";
+        String padding = "X-Padding: " + "p".repeat(6000) + "\r\n"; // over the device listener's 8 KiB with the XFCC
+        try (RunningGateway gateway = start(CONFIG); TlsClient ingress = ingress(gateway, TRUSTED_INGRESS)) {
+            assertThat(get(ingress, "/v1/secrets/wifi-office", xfcc + padding).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void theSameHeadersFromAnyOtherAddressAreRefused() throws Exception {
         try (RunningGateway gateway = start(CONFIG); TlsClient stranger = ingress(gateway, ELSEWHERE)) {
             TlsClient.Response spoofed = get(stranger, "/v1/secrets/wifi-office", arr(kiosk) + "X-Forwarded-For: 10.9.9.9\r\n");

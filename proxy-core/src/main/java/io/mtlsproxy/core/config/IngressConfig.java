@@ -24,6 +24,8 @@ import java.util.Objects;
  *     (X-Forwarded-Client-Cert), {@code escaped-pem} (nginx's $ssl_client_escaped_cert in
  *     {@code escapedPemHeader}), {@code client-cert} (RFC 9440); default all four
  * @param escapedPemHeader the header nginx is told to put {@code $ssl_client_escaped_cert} in; default X-SSL-Client-Cert
+ * @param maxHeaderSize larger header blocks get 431; default 64 KiB, since a forwarded chain (an XFCC
+ *     {@code Chain=}) can be that large, where the device listener's 8 KiB holds no certificate at all
  */
 public record IngressConfig(
         Boolean enabled,
@@ -32,7 +34,8 @@ public record IngressConfig(
         IngressTls tls,
         List<String> trustedProxies,
         List<ForwardedCertificateFormat> formats,
-        String escapedPemHeader) {
+        String escapedPemHeader,
+        Integer maxHeaderSize) {
 
     /** TLS on the behind-ingress listener: never client authentication, which the ingress did. */
     public enum IngressTls {
@@ -63,13 +66,14 @@ public record IngressConfig(
         formats = formats == null ? List.of(ForwardedCertificateFormat.values()) : java.util.Collections.unmodifiableList(
                 new java.util.ArrayList<>(formats)); // a null entry is reported by the validator, not thrown here
         escapedPemHeader = Objects.requireNonNullElse(escapedPemHeader, "x-ssl-client-cert").strip().toLowerCase(Locale.ROOT);
+        maxHeaderSize = Objects.requireNonNullElse(maxHeaderSize, 65536);
     }
 
     public static IngressConfig disabled() {
-        return new IngressConfig(null, null, null, null, null, null, null);
+        return new IngressConfig(null, null, null, null, null, null, null, null);
     }
 
     public IngressConfig withPort(int newPort) {
-        return new IngressConfig(enabled, bind, newPort, tls, trustedProxies, formats, escapedPemHeader);
+        return new IngressConfig(enabled, bind, newPort, tls, trustedProxies, formats, escapedPemHeader, maxHeaderSize);
     }
 }

@@ -48,6 +48,10 @@ final class IngressValidator {
                 problems.add("ingress.formats[" + i + "]: '" + format.configName() + "' is listed twice");
             }
         }
+        if (ingress.maxHeaderSize() < 4096 || ingress.maxHeaderSize() > 1 << 20) {
+            problems.add("ingress.maxHeaderSize: " + ingress.maxHeaderSize() + " is outside 4096-1048576 (a forwarded "
+                    + "certificate header alone takes up to 16 KiB)");
+        }
         if (!isToken(ingress.escapedPemHeader())) {
             problems.add("ingress.escapedPemHeader: '" + ingress.escapedPemHeader() + "' is not a header name");
         }

@@ -2,7 +2,6 @@ package io.mtlsproxy.core.forwarded;
 
 import io.mtlsproxy.core.forwarded.ForwardedCertificateException.Reason;
 import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -61,7 +60,7 @@ final class CertificateText {
      * Standard base64 (RFC 4648 section 4: {@code A-Z a-z 0-9 + /}), padding optional but only at the end;
      * nothing else, not even whitespace.
      *
-     * @param where names the value in messages; positions count from {@code offset}
+     * @param where names the value in messages; positions are indexes into {@code text}
      */
     static byte[] base64(String text, int from, int to, String where) throws ForwardedCertificateException {
         int padding = 0;
@@ -150,10 +149,6 @@ final class CertificateText {
         } catch (CertificateEncodingException e) {
             throw new IllegalArgumentException("certificate cannot be encoded", e);
         }
-    }
-
-    static String ascii(byte[] bytes) {
-        return new String(bytes, StandardCharsets.US_ASCII);
     }
 
     private static int skipWhitespace(String text, int i) {

@@ -24,6 +24,10 @@ public final class ForwardedCertificates {
     private ForwardedCertificates() {}
 
     /**
+     * Pass a header that came more than once as its lines joined by {@code ,} (RFC 9110's combination):
+     * XFCC is a list by design, so its last element is taken; for the other formats a repeated header no
+     * longer parses and is refused, as it should be.
+     *
      * @param value the header's value (for XFCC, all of its lines joined by {@code ,})
      * @param chainValue {@code client-cert-chain} for {@link ForwardedCertificateFormat#CLIENT_CERT} (all
      *     its lines joined by {@code ,}), or null; ignored for the other formats
@@ -97,10 +101,12 @@ public final class ForwardedCertificates {
 
     private static List<X509Certificate> clientCert(String value, String chainValue) throws ForwardedCertificateException {
         bound(value, MAX_CERTIFICATE_HEADER, "client-cert");
+        if (chainValue != null) {
+            bound(chainValue, MAX_CHAIN_HEADER, "client-cert-chain");
+        }
         List<X509Certificate> chain = new ArrayList<>(3);
         chain.add(CertificateText.der(StructuredFields.parseBinary(value, "client-cert"), "client-cert"));
         if (chainValue != null) {
-            bound(chainValue, MAX_CHAIN_HEADER, "client-cert-chain");
             List<byte[]> members = StructuredFields.parseBinaryList(chainValue, MAX_CHAIN_CERTIFICATES, "client-cert-chain");
             for (int i = 0; i < members.size(); i++) {
                 chain.add(CertificateText.der(members.get(i), "client-cert-chain member " + (i + 1)));

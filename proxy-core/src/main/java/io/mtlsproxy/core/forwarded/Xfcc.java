@@ -11,6 +11,9 @@ import java.util.Set;
  * <p>A header is elements separated by {@code ,}; an element is {@code key=value} pairs separated by
  * {@code ;}. A value that holds {@code , ; =} or {@code "} is double-quoted, a {@code "} inside written
  * {@code \"}. Envoy always quotes {@code Subject}, {@code Cert} and {@code Chain}, and so does this writer.
+ * In a quoted value this writer also doubles a backslash that comes last or before {@code "} or {@code \},
+ * so that the reader below gives the value back exactly; any other backslash (an RFC 2253 escape such as
+ * {@code \,}) is written as it is, as Envoy does.
  *
  * <p>Reading: separators count only outside quotes; spaces and tabs around separators are allowed (other
  * proxies join elements with {@code ", "}); inside quotes {@code \"} is a quote and {@code \\} a backslash,
@@ -22,6 +25,7 @@ import java.util.Set;
 public final class Xfcc {
     /** Keys whose values Envoy always writes quoted. */
     private static final Set<String> ALWAYS_QUOTED = Set.of("subject", "cert", "chain");
+    private static final List<String> KNOWN_KEYS = List.of("By", "Hash", "Cert", "Chain", "Subject", "URI", "DNS");
 
     private Xfcc() {}
 
@@ -43,7 +47,7 @@ public final class Xfcc {
             }
             String key = header.substring(keyStart, i);
             if (i == header.length() || header.charAt(i) != '=') {
-                throw malformed("element " + (elements.size() + 1) + ": key " + key + " without '=' at position " + i);
+                throw malformed("element " + (elements.size() + 1) + ": key " + named(key) + " without '=' at position " + i);
             }
             i++;
             String value;
@@ -56,7 +60,7 @@ public final class Xfcc {
                 while (i < header.length() && header.charAt(i) != ';' && header.charAt(i) != ',') {
                     char c = header.charAt(i);
                     if (c == '"' || isControl(c)) {
-                        throw malformed("element " + (elements.size() + 1) + ": key " + key
+                        throw malformed("element " + (elements.size() + 1) + ": key " + named(key)
                                 + " has an invalid character at position " + i + " in its unquoted value");
                     }
                     i++;
@@ -79,7 +83,7 @@ public final class Xfcc {
                 pairs = new ArrayList<>(6);
             } else if (separator != ';') {
                 throw malformed("element " + (elements.size() + 1) + ": unexpected character at position " + i
-                        + " after the value of " + key);
+                        + " after the value of " + named(key));
             }
             i = skipOws(header, i + 1);
             if (i == header.length()) {
@@ -102,12 +106,12 @@ public final class Xfcc {
                 continue;
             }
             if (isControl(c)) {
-                throw malformed("element " + element + ": key " + key + " has a control character at position " + i);
+                throw malformed("element " + element + ": key " + named(key) + " has a control character at position " + i);
             }
             out.append(c);
             i++;
         }
-        throw malformed("element " + element + ": the quoted value of " + key + " is not terminated");
+        throw malformed("element " + element + ": the quoted value of " + named(key) + " is not terminated");
     }
 
     /**
@@ -149,8 +153,9 @@ public final class Xfcc {
             if (isControl(c)) {
                 throw new IllegalArgumentException("control character in the XFCC value of " + key);
             }
-            if (c == '"') {
-                out.append('\\');
+            if (quote && (c == '"' || (c == '\\' && (i + 1 == value.length() || value.charAt(i + 1) == '"'
+                    || value.charAt(i + 1) == '\\')))) {
+                out.append('\\'); // only where a reader would take the backslash for an escape
             }
             out.append(c);
         }
@@ -170,6 +175,16 @@ public final class Xfcc {
             }
         }
         return false;
+    }
+
+    /** A key for a message: Envoy's keys by name, anything else unnamed, as it is text from the header. */
+    private static String named(String key) {
+        for (String known : KNOWN_KEYS) {
+            if (known.equalsIgnoreCase(key)) {
+                return known;
+            }
+        }
+        return "(unknown)";
     }
 
     private static ForwardedCertificateException malformed(String message) {
