@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <pre>
  *        ... ─► TLS ─► header-block timeout ─► HTTP/2 frames ─► streams ─► connection guard
- *                        stream ─► HTTP objects ─► URI limit ─► request timeout ─► expect-continue ─► API
+ *                        stream ─► HTTP objects ─► request head (URI limit) ─► request timeout ─► expect-continue ─► API
  * </pre>
  *
  * The admission checks need the client's real address, which behind a balancer only the PROXY
