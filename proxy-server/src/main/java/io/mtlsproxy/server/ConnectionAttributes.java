@@ -21,7 +21,8 @@ public final class ConnectionAttributes {
 
     /**
      * The connection's caller as the HTTP layer knows it (identity, admissions, limits); written by
-     * {@code ConnectionCaller} on the first request, from the two attributes above.
+     * {@code ConnectionCaller} on the first request, from the two attributes above, on the connection
+     * itself (never on an HTTP/2 stream), so that all its streams share one caller.
      */
     public static final AttributeKey<io.mtlsproxy.server.http.Caller> CALLER = AttributeKey.valueOf("mtls-proxy.caller");
 

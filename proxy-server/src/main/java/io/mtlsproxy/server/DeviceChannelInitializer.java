@@ -11,6 +11,7 @@ import io.mtlsproxy.server.http2.Http2ConnectionGuard;
 import io.mtlsproxy.server.http2.Http2StreamInitializer;
 import io.mtlsproxy.server.http2.ProtocolSelection;
 import io.mtlsproxy.server.limits.AbuseControls;
+import io.mtlsproxy.server.limits.Http2HeaderBlockTimeout;
 import io.mtlsproxy.server.limits.ProxyProtocol;
 import io.mtlsproxy.server.limits.RequestHeadTimeout;
 import io.mtlsproxy.server.limits.WriteTimeout;
@@ -47,8 +48,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * its own pipeline ({@link Http2StreamInitializer}) ending in the same API handler:
  *
  * <pre>
- *        ... ─► TLS ─► HTTP/2 frames ─► streams ─► connection guard
- *                        stream ─► HTTP objects ─► URI limit ─► request timeout ─► expect-continue ─► API
+ *        ... ─► TLS ─► header-block timeout ─► HTTP/2 frames ─► streams ─► connection guard
+ *                        stream ─► HTTP objects ─► request head (URI limit) ─► request timeout ─► expect-continue ─► API
  * </pre>
  *
  * The admission checks need the client's real address, which behind a balancer only the PROXY
@@ -158,6 +159,7 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
                 .gracefulShutdownTimeoutMillis(listener.requestHeadTimeout().plus(listener.requestTimeout()).toMillis())
                 .build(); // Netty's defaults stay on: rapid-reset, empty-DATA and CONTINUATION flood limits
         RequestObserver observer = metrics.requestObserver(generation.http.originPath());
+        pipeline.addLast("h2-header-timeout", new Http2HeaderBlockTimeout(listener.requestHeadTimeout(), abuse.refusals()));
         pipeline.addLast("h2", frames);
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(new Http2StreamInitializer(listener, abuse.refusals(),
                 () -> new GatewayHttpHandler(generation.http, generation.reader, active, observer, abuse.requests(),

@@ -50,11 +50,15 @@ final class Http2Client implements AutoCloseable {
     /** Completes with the error code of the server's GOAWAY. */
     final CompletableFuture<Long> goAway;
 
-    private Http2Client(EventLoopGroup group, Channel channel, String protocol, CompletableFuture<Long> goAway) {
+    private final CompletableFuture<Void> serverSettings;
+
+    private Http2Client(EventLoopGroup group, Channel channel, String protocol, CompletableFuture<Long> goAway,
+            CompletableFuture<Void> serverSettings) {
         this.group = group;
         this.channel = channel;
         this.protocol = protocol;
         this.goAway = goAway;
+        this.serverSettings = serverSettings;
     }
 
     /** Connects and completes the handshake; {@link #protocol()} says what ALPN chose. */
@@ -78,6 +82,7 @@ final class Http2Client implements AutoCloseable {
                 .build();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         CompletableFuture<Long> goAway = new CompletableFuture<>();
+        CompletableFuture<Void> serverSettings = new CompletableFuture<>();
         CompletableFuture<String> negotiated = new CompletableFuture<>();
         try {
             Channel channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -102,7 +107,7 @@ final class Http2Client implements AutoCloseable {
                                     if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                                         ctx.pipeline().addLast(Http2FrameCodecBuilder.forClient().validateHeaders(false).build());
                                         ctx.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                                        ctx.pipeline().addLast(new GoAwayWatcher(goAway));
+                                        ctx.pipeline().addLast(new ConnectionFrames(goAway, serverSettings));
                                     }
                                     negotiated.complete(protocol);
                                 }
@@ -118,25 +123,30 @@ final class Http2Client implements AutoCloseable {
                     .localAddress(localAddress, 0)
                     .connect("127.0.0.1", port).sync().channel();
             String protocol = negotiated.get(10, TimeUnit.SECONDS);
-            return new Http2Client(group, channel, protocol, goAway);
+            return new Http2Client(group, channel, protocol, goAway, serverSettings);
         } catch (Exception e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
     }
 
-    /** Notes the server's GOAWAY. */
-    private static final class GoAwayWatcher extends ChannelInboundHandlerAdapter {
+    /** Notes the server's GOAWAY and SETTINGS. */
+    private static final class ConnectionFrames extends ChannelInboundHandlerAdapter {
         private final CompletableFuture<Long> goAway;
+        private final CompletableFuture<Void> settings;
 
-        GoAwayWatcher(CompletableFuture<Long> goAway) {
+        ConnectionFrames(CompletableFuture<Long> goAway, CompletableFuture<Void> settings) {
             this.goAway = goAway;
+            this.settings = settings;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Http2GoAwayFrame frame) {
                 goAway.complete(frame.errorCode());
+            }
+            if (msg instanceof io.netty.handler.codec.http2.Http2SettingsFrame) {
+                settings.complete(null);
             }
             ReferenceCountUtil.release(msg);
         }
@@ -150,6 +160,17 @@ final class Http2Client implements AutoCloseable {
     int serversMaxConcurrentStreams() throws Exception {
         io.netty.handler.codec.http2.Http2FrameCodec codec = channel.pipeline().get(io.netty.handler.codec.http2.Http2FrameCodec.class);
         return channel.eventLoop().submit(() -> codec.connection().local().maxActiveStreams()).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Writes raw HTTP/2 frames below this client's codec (through TLS), e.g. a header block it would
+     * never leave open. Only once the server's SETTINGS are in (and so acknowledged): the codec's own
+     * SETTINGS ACK inside an open header block would be a protocol error of its own.
+     */
+    void writeRawFrames(byte[] frames) throws Exception {
+        serverSettings.get(10, TimeUnit.SECONDS);
+        channel.eventLoop().submit(() -> channel.pipeline().context(io.netty.handler.codec.http2.Http2FrameCodec.class)
+                .writeAndFlush(Unpooled.wrappedBuffer(frames))).get(10, TimeUnit.SECONDS);
     }
 
     boolean isOpen() {

@@ -111,6 +111,17 @@ class Http2ConnectionTest {
     }
 
     @Test
+    void aHeaderBlockTrickledOverContinuationFramesClosesTheConnection() throws Exception {
+        try (RunningGateway gateway = startWithFiles("  requestHeadTimeout: 300ms", ""); Http2Client client = connect(gateway)) {
+            // HEADERS on stream 1 without END_HEADERS, holding ":method GET" (HPACK index 2); the CONTINUATION never comes
+            client.writeRawFrames(new byte[] {0, 0, 1, 0x1, 0, 0, 0, 0, 1, (byte) 0x82});
+            assertThat(client.closeFuture().await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(gateway.gateway.limits().refusals().count(ConnectionRefusals.Cause.REQUEST_HEAD_TIMEOUT)).isEqualTo(1);
+            assertThat(gateway.auditEvents()).isEmpty();
+        }
+    }
+
+    @Test
     void rateLimitsCountEachStreamAsARequest() throws Exception {
         try (RunningGateway gateway = startWithFiles("", """
                 limits:
@@ -163,6 +174,24 @@ class Http2ConnectionTest {
         } finally {
             gateway.close();
             io.shutdownNow();
+        }
+    }
+
+    @Test
+    void refusalsOnConcurrentStreamsLockTheIdentityOut() throws Exception {
+        try (RunningGateway gateway = startWithFiles("", """
+                limits:
+                  lockout: {maxRefusals: 3, window: 1m, duration: 10m, byIp: false}
+                """); Http2Client client = connect(gateway)) {
+            List<CompletableFuture<Http2Client.Response>> refused = client.getAll(
+                    List.of("/v1/secrets/admin-a", "/v1/secrets/admin-b", "/v1/secrets/admin-c"));
+            for (CompletableFuture<Http2Client.Response> response : refused) {
+                assertThat(response.get(10, TimeUnit.SECONDS).status()).isEqualTo(403);
+            }
+            Http2Client.Response locked = client.get("/v1/secrets/fleet-wifi").get(10, TimeUnit.SECONDS);
+            assertThat(locked.status()).isEqualTo(429);
+            assertThat(locked.body()).contains("\"code\":\"locked_out\"").doesNotContain("wifi-psk");
+            assertThat(gateway.gateway.limits().identityLockouts()).isEqualTo(1);
         }
     }
 

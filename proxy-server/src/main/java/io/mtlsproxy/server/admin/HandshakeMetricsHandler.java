@@ -7,9 +7,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 
 /**
- * Sits just before the identity handler: lets it pin the identity, then counts the completed
- * handshake and notes the client certificate's expiry, once per connection, and leaves the
- * pipeline. Refusals are counted where they are logged ({@code HandshakeFailureLog}).
+ * Sits before the identity handler (with HTTP/2 on, the protocol choice sits between): lets it
+ * pin the identity, then counts the completed handshake and notes the client certificate's expiry,
+ * once per connection, and leaves the pipeline. Refusals are counted where they are logged
+ * ({@code HandshakeFailureLog}).
  */
 @ChannelHandler.Sharable
 public final class HandshakeMetricsHandler extends ChannelInboundHandlerAdapter {

@@ -13,8 +13,9 @@ import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import java.util.function.Supplier;
 
 /**
- * One HTTP/2 stream's pipeline, in the order its frames flow: HTTP objects from frames, the URI
- * limit, the request timeout, expect-continue, then the same API handler as on HTTP/1.1. The
+ * One HTTP/2 stream's pipeline, in the order its frames flow: HTTP objects from frames, the head
+ * made to look like HTTP/1.1's (with its URI limit), the request timeout, expect-continue, then the
+ * same API handler as on HTTP/1.1. The
  * stream gets its connection's pinned identity and admission when it opens, so the API handler
  * sees one request on a channel that looks like an HTTP/1.1 connection with a known identity.
  * Whatever a stream does wrong closes that stream (a response, or RST_STREAM), not the connection.
@@ -37,7 +38,7 @@ public final class Http2StreamInitializer extends ChannelInitializer<Http2Stream
         ChannelPipeline pipeline = stream.pipeline();
         // the header list's size was bounded by the codec (SETTINGS_MAX_HEADER_LIST_SIZE, answered 431)
         pipeline.addLast("http", new Http2StreamFrameToHttpObjectCodec(true));
-        pipeline.addLast("uri-limit", new StreamUriLimit(listener.maxUriLength()));
+        pipeline.addLast("request-head", new StreamRequestHead(listener.maxUriLength()));
         RequestHeadTimeout requestTimeout = new RequestHeadTimeout(listener.requestHeadTimeout(), refusals);
         pipeline.addLast("request-start", requestTimeout.streamStart());
         pipeline.addLast("request-head-timeout", requestTimeout);
