@@ -20,7 +20,6 @@ import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.mtlsproxy.server.proxy.UpstreamIdentityHeaders;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -186,7 +185,7 @@ public final class Gateway implements AutoCloseable {
         Operations operations = Operations.create(config.admin(), clock);
         // the proxy's passive health runs on the abuse controls' time, which tests drive
         Generation.Parts parts = new Generation.Parts(operations.metrics().observe(audit), clock, handshakeFailures,
-                entraChecks, backends, config.listener().tlsProvider(), reloader, limitsTicker, UpstreamIdentityHeaders.NONE);
+                entraChecks, backends, config.listener().tlsProvider(), reloader, limitsTicker);
         Generation first;
         try {
             first = Generation.build(1, config, null, parts);

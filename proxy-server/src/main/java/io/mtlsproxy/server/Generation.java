@@ -18,7 +18,6 @@ import io.mtlsproxy.server.http.HttpSettings;
 import io.mtlsproxy.server.http.SecretReader;
 import io.mtlsproxy.server.ingress.ForwardedIdentities;
 import io.mtlsproxy.server.proxy.ProxyRoutes;
-import io.mtlsproxy.server.proxy.UpstreamIdentityHeaders;
 import io.mtlsproxy.server.tls.AsyncAdmission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.ServerTls;
@@ -57,13 +56,12 @@ final class Generation {
     /** What every generation is built with; owned by the gateway, not by one generation. */
     record Parts(AuditSink audit, Clock clock, HandshakeFailureLog handshakeFailures,
             CertificateChecks.EntraCheckFactory entraChecks, BackendFactory backends, ListenerConfig.TlsProvider tlsProvider,
-            Executor cleanup, Ticker proxyTicker, UpstreamIdentityHeaders identityHeaders) {
-        /** With the system's time for the proxy's passive health, and no identity headers towards upstreams. */
+            Executor cleanup, Ticker proxyTicker) {
+        /** With the system's time for the proxy's passive health. */
         Parts(AuditSink audit, Clock clock, HandshakeFailureLog handshakeFailures,
                 CertificateChecks.EntraCheckFactory entraChecks, BackendFactory backends,
                 ListenerConfig.TlsProvider tlsProvider, Executor cleanup) {
-            this(audit, clock, handshakeFailures, entraChecks, backends, tlsProvider, cleanup, Ticker.systemTicker(),
-                    UpstreamIdentityHeaders.NONE);
+            this(audit, clock, handshakeFailures, entraChecks, backends, tlsProvider, cleanup, Ticker.systemTicker());
         }
     }
 
@@ -141,7 +139,7 @@ final class Generation {
             proxy = ProxyRoutes.build(config, parts.tlsProvider(), parts.proxyTicker(),
                     index -> checks.routeGuard(config.proxyRoute(index), listener.mode(), clock, policyConfig.clockSkew(),
                             parts.handshakeFailures()),
-                    parts.identityHeaders());
+                    clock, serverKey.certificate());
             SecretReader reader = new SecretReader(accessRules, backends, parts.audit(), clock, listener.requestTimeout());
             HttpSettings http = HttpSettings.of(listener.maxBodySize(),
                     config.origin().enabled() ? config.origin().path() : null, clock, validationMethods(config),

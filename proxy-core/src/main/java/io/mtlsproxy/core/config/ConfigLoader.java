@@ -52,7 +52,7 @@ public final class ConfigLoader {
             "secrets.backends[].directory", "revocation.crlFiles[]", "revocation.denyList.file", "entra.issuerCaBundle",
             "entra.credential.certificate", "admin.tls.certificate", "admin.tls.privateKey", "admin.tls.trustAnchors[]",
             "audit.file", "proxy.routes[].upstream.tls.trustedCa", "proxy.routes[].upstream.tls.certificate",
-            "proxy.routes[].upstream.tls.privateKey");
+            "proxy.routes[].upstream.tls.privateKey", "proxy.routes[].identityHeaders.signing.keyFile");
 
     /** A key written twice in one mapping is an error, not "the last one wins". */
     private static final ObjectMapper YAML = JsonMapper.builder(new YAMLFactory())

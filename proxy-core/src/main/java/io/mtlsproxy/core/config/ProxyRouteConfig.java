@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param upstream where the requests go and how
  * @param policy a named policy (from {@code policies}) a device must also pass to use this route; none means the listener's alone
  * @param mode {@code enforce} or {@code audit} for this route's policy; none means the listener's mode
+ * @param identityHeaders which identity headers the upstream gets (XFCC, RFC 9440, X-Client-*, a signature);
+ *     incoming copies of every identity header are removed whatever this says
  */
 public record ProxyRouteConfig(
         String name,
@@ -25,11 +27,17 @@ public record ProxyRouteConfig(
         Boolean stripPrefix,
         UpstreamConfig upstream,
         String policy,
-        PolicyMode mode
-        // identityHeaders (IdentityHeadersConfig, from the identity-headers branch) goes here, added at merge
-        ) {
+        PolicyMode mode,
+        IdentityHeadersConfig identityHeaders) {
 
     public ProxyRouteConfig {
         stripPrefix = Objects.requireNonNullElse(stripPrefix, false);
+        identityHeaders = Objects.requireNonNullElseGet(identityHeaders, IdentityHeadersConfig::defaults);
+    }
+
+    /** A route with the default identity headers. */
+    public ProxyRouteConfig(String name, String pathPrefix, String host, Boolean stripPrefix, UpstreamConfig upstream,
+            String policy, PolicyMode mode) {
+        this(name, pathPrefix, host, stripPrefix, upstream, policy, mode, null);
     }
 }

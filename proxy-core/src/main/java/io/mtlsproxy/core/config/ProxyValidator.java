@@ -43,6 +43,7 @@ final class ProxyValidator {
                 problems.add(at + ".pathPrefix: another route already takes " + route.pathPrefix()
                         + (route.host() == null ? "" : " on host " + route.host()));
             }
+            problems.addAll(route.identityHeaders().problems(at + ".identityHeaders"));
             if (route.upstream() == null) {
                 problems.add(at + ".upstream: every route needs an upstream (targets)");
             } else {

@@ -27,6 +27,7 @@ public final class Caller {
     private final CompletableFuture<Admission> admission;
     private final boolean connectionWide;
     private final Map<String, CompletableFuture<Admission>> routeAdmissions = new HashMap<>(4);
+    private Map<Object, Object> remembered; // what routes computed once for this caller, e.g. its encoded identity headers
     private RequestLimits.Client limits;
 
     private Caller(ClientIdentity identity, CompletableFuture<Admission> admission, boolean connectionWide) {
@@ -86,6 +87,20 @@ public final class Caller {
             routeAdmissions.put(guard.route(), route);
         }
         return route;
+    }
+
+    /** Whether an ingress named this caller by a forwarded certificate (the behind-ingress listener), not a handshake. */
+    public boolean forwardedByIngress() {
+        return !connectionWide && identity != null;
+    }
+
+    /** A value computed once for this caller by {@code owner} and kept with it, such as its encoded identity headers. */
+    @SuppressWarnings("unchecked")
+    public <T> T remembered(Object owner, java.util.function.Supplier<T> compute) {
+        if (remembered == null) {
+            remembered = new HashMap<>(2);
+        }
+        return (T) remembered.computeIfAbsent(owner, ignored -> compute.get());
     }
 
     /** The caller's rate-limit and lockout states, looked up once. */

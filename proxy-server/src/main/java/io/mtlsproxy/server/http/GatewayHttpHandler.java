@@ -9,7 +9,6 @@ import io.mtlsproxy.policy.entra.EntraDevice;
 import io.mtlsproxy.server.tls.Admission;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.RouteGuard;
-import io.mtlsproxy.core.forwarded.IdentityHeaders;
 import io.mtlsproxy.policy.AccessDecision;
 import io.mtlsproxy.server.proxy.ForwardedRequest;
 import io.mtlsproxy.server.proxy.ProxyExchange;
@@ -509,8 +508,8 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         HttpRequest head = ForwardedRequest.upstreamHead(proxied.head, route.upstreamUri(request.uri()),
-                ForwardedRequest.clientIp(ctx.channel()), context.requestId(), IdentityHeaders::isIdentityHeader);
-        route.identityHeaders().addTo(head.headers(), identity, admitted, proxied.head);
+                ForwardedRequest.clientIp(ctx.channel()), context.requestId(), route.identityHeaders()::strips);
+        route.identityHeaders().addTo(head, proxied.head, caller, admitted);
         String rule = access.rule();
         ProxyExchange exchange = new ProxyExchange(ctx, route, head, context.keepAlive() && !active.isDraining(),
                 context.requestId(), new ProxyExchange.Owner() {

@@ -4,11 +4,16 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.GatewayConfig;
 import io.mtlsproxy.core.config.ListenerConfig.TlsProvider;
+import io.mtlsproxy.core.config.IdentityHeadersConfig;
 import io.mtlsproxy.core.config.ProxyRouteConfig;
+import io.mtlsproxy.core.forwarded.IdentityHeaders;
+import io.mtlsproxy.core.forwarded.SigningKeyFile;
 import io.mtlsproxy.core.config.UpstreamConfig;
 import io.mtlsproxy.server.tls.RouteGuard;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -39,10 +44,11 @@ public final class ProxyRoutes implements AutoCloseable {
     /**
      * @param ticker time for passive health (ejections)
      * @param guards the route guard of the proxy route at an index (null when it adds nothing)
-     * @param identityHeaders the identity headers the gateway adds towards upstreams
+     * @param clock the time of identity-header signatures
+     * @param serverCertificate the gateway's own certificate: its URI SAN is the {@code By} of the XFCC it writes
      */
     public static ProxyRoutes build(GatewayConfig config, TlsProvider provider, Ticker ticker, IntFunction<RouteGuard> guards,
-            UpstreamIdentityHeaders identityHeaders) throws ConfigException {
+            Clock clock, X509Certificate serverCertificate) throws ConfigException {
         List<ProxyRouteConfig> configs = config.proxy().routes();
         if (configs.isEmpty()) {
             return NONE;
@@ -58,7 +64,9 @@ public final class ProxyRoutes implements AutoCloseable {
                         : null;
                 routes.add(new ProxyRoute(route,
                         new Upstream(route.name(), upstream.targets(), upstream.balancing(), upstream.health(), ticker),
-                        new UpstreamConnections(route.name(), upstream, ssl, resolver), guards.apply(i), identityHeaders));
+                        new UpstreamConnections(route.name(), upstream, ssl, resolver), guards.apply(i),
+                        identityHeaders("proxy.routes[" + i + "].identityHeaders", route.identityHeaders(), clock,
+                                serverCertificate)));
             }
         } catch (ConfigException | RuntimeException e) {
             resolver.shutdownNow();
@@ -66,6 +74,30 @@ public final class ProxyRoutes implements AutoCloseable {
         }
         routes.sort(SPECIFIC_FIRST);
         return new ProxyRoutes(List.copyOf(routes), resolver);
+    }
+
+    /** A route's identity headers; its signing key is read here, off the event loops, with the generation. */
+    private static UpstreamIdentityHeaders identityHeaders(String setting, IdentityHeadersConfig config, Clock clock,
+            X509Certificate serverCertificate) throws ConfigException {
+        byte[] key = config.signing() == null ? null : SigningKeyFile.read(config.signing(), setting + ".signing.keyFile");
+        return new RouteIdentityHeaders(IdentityHeaders.of(config, key, ownUri(serverCertificate)), clock);
+    }
+
+    /** The gateway's URI SAN (a SPIFFE id, say), as Envoy writes its own in XFCC's By; null without one. */
+    private static String ownUri(X509Certificate certificate) {
+        try {
+            java.util.Collection<List<?>> names = certificate == null ? null : certificate.getSubjectAlternativeNames();
+            if (names != null) {
+                for (List<?> name : names) {
+                    if (name.size() >= 2 && Integer.valueOf(6).equals(name.get(0))) {
+                        return String.valueOf(name.get(1));
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            // a certificate whose SANs do not parse has no URI to give
+        }
+        return null;
     }
 
     public boolean isEmpty() {

@@ -1,8 +1,7 @@
 package io.mtlsproxy.server.proxy;
 
-import io.mtlsproxy.core.identity.ClientIdentity;
+import io.mtlsproxy.server.http.Caller;
 import io.mtlsproxy.server.tls.Admission;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 
 /**
@@ -10,16 +9,26 @@ import io.netty.handler.codec.http.HttpRequest;
  * or its Entra device, in a format the upstream reads). Every identity header the device sent is
  * removed before this runs, so what the upstream sees comes from here alone.
  */
-@FunctionalInterface
 public interface UpstreamIdentityHeaders {
     /** Adds nothing: the upstream learns no identity. */
-    UpstreamIdentityHeaders NONE = (headers, identity, admission, request) -> { };
+    UpstreamIdentityHeaders NONE = new UpstreamIdentityHeaders() {
+        @Override
+        public void addTo(HttpRequest upstream, HttpRequest incoming, Caller caller, Admission admission) {}
+
+        @Override
+        public boolean strips(String name) {
+            return io.mtlsproxy.core.forwarded.IdentityHeaders.isIdentityHeader(name);
+        }
+    };
 
     /**
-     * @param headers the forwarded request's headers, to add to
-     * @param identity the device's identity, pinned to its connection
+     * @param upstream the request as it goes to the upstream (its method and target are what a signature binds), to add to
+     * @param incoming the request as the device, or its ingress, sent it
+     * @param caller who sent it: its pinned identity, and whether an ingress forwarded it
      * @param admission what the connection's and the route's checks decided (with the Entra device, if any)
-     * @param request the request as the device sent it
      */
-    void addTo(HttpHeaders headers, ClientIdentity identity, Admission admission, HttpRequest request);
+    void addTo(HttpRequest upstream, HttpRequest incoming, Caller caller, Admission admission);
+
+    /** Whether an incoming header of this name carries an identity, and so never reaches the upstream. */
+    boolean strips(String name);
 }
