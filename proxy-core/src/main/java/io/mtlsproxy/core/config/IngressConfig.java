@@ -44,16 +44,7 @@ public record IngressConfig(
         /** YAML reads an unquoted {@code off} as false. */
         @com.fasterxml.jackson.annotation.JsonCreator
         public static IngressTls of(Object value) {
-            if (Boolean.FALSE.equals(value)) {
-                return OFF;
-            }
-            String text = String.valueOf(value).strip().toUpperCase(Locale.ROOT);
-            for (IngressTls candidate : values()) {
-                if (candidate.name().equals(text)) {
-                    return candidate;
-                }
-            }
-            throw new IllegalArgumentException("'" + value + "' is not one of off, server");
+            return OffSwitch.parse(IngressTls.class, OFF, value);
         }
     }
 

@@ -66,16 +66,7 @@ public record ListenerConfig(
         /** YAML reads an unquoted {@code off} as false. */
         @com.fasterxml.jackson.annotation.JsonCreator
         public static ProxyProtocol of(Object value) {
-            if (Boolean.FALSE.equals(value)) {
-                return OFF;
-            }
-            String text = String.valueOf(value).strip().toUpperCase(java.util.Locale.ROOT);
-            for (ProxyProtocol candidate : values()) {
-                if (candidate.name().equals(text)) {
-                    return candidate;
-                }
-            }
-            throw new IllegalArgumentException("'" + value + "' is not one of off, v2");
+            return OffSwitch.parse(ProxyProtocol.class, OFF, value);
         }
     }
 

@@ -107,12 +107,7 @@ public final class ServerTls {
                     .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
                     .sessionCacheSize(tls.sessionCacheSize())
                     .sessionTimeout(tls.sessionTimeout())
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(
-                            ApplicationProtocolConfig.Protocol.ALPN,
-                            // no common protocol: answer without ALPN (HTTP/1.1), rather than refuse the handshake
-                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            applicationProtocols(http2)))
+                    .applicationProtocolConfig(alpn(applicationProtocols(http2)))
                     .build();
             if (!tls.sessionTickets() && context instanceof ReferenceCountedOpenSslContext openSsl) {
                 // stateful resumption only: the session cache stays on
@@ -142,14 +137,17 @@ public final class ServerTls {
                     .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
                     .sessionCacheSize(tls.sessionCacheSize())
                     .sessionTimeout(tls.sessionTimeout())
-                    .applicationProtocolConfig(new ApplicationProtocolConfig(
-                            ApplicationProtocolConfig.Protocol.ALPN,
-                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                            ApplicationProtocolNames.HTTP_1_1))
+                    .applicationProtocolConfig(alpn(List.of(ApplicationProtocolNames.HTTP_1_1)))
                     .build();
         } catch (SSLException | RuntimeException e) {
             throw new ConfigException("ingress.tls: the TLS context cannot be built: " + e.getMessage(), e);
         }
+    }
+
+    private static ApplicationProtocolConfig alpn(List<String> protocols) {
+        return new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                // no common protocol: answer without ALPN (HTTP/1.1), rather than refuse the handshake
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols);
     }
 }
