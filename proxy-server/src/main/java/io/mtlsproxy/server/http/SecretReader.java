@@ -160,20 +160,10 @@ public final class SecretReader {
         AuditEvent.Outcome outcome = notModified ? AuditEvent.Outcome.NOT_MODIFIED
                 : read.isGranted() ? AuditEvent.Outcome.ALLOW
                 : read.status() >= 500 ? AuditEvent.Outcome.ERROR : AuditEvent.Outcome.DENY;
-        audit.record(new AuditEvent(
-                clock.instant(),
-                request.requestId(),
-                request.clientAddress(),
-                identity == null ? "-" : identity.subject().toString(),
-                identity == null ? "-" : identity.sha256(),
-                name,
-                outcome,
+        record(request, identity, name, outcome,
                 read.isGranted() ? read.reason() : read.error().code() + "/" + read.reason(),
-                secret == null ? "-" : secret.backend(),
-                secret == null ? "-" : secret.version(),
-                notModified ? 304 : read.status(),
-                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos()),
-                read.stale()));
+                secret == null ? "-" : secret.backend(), secret == null ? "-" : secret.version(),
+                notModified ? 304 : read.status(), read.stale());
     }
 
     /** Whether {@code identity} may use the proxy route {@code route}; deny by default. */
@@ -193,19 +183,15 @@ public final class SecretReader {
             String reason, int status) {
         AuditEvent.Outcome outcome = refusal == null ? AuditEvent.Outcome.ALLOW
                 : refusal.status() >= 500 ? AuditEvent.Outcome.ERROR : AuditEvent.Outcome.DENY;
-        audit.record(new AuditEvent(
-                clock.instant(),
-                request.requestId(),
-                request.clientAddress(),
-                identity == null ? "-" : identity.subject().toString(),
-                identity == null ? "-" : identity.sha256(),
-                ROUTE_PREFIX + route,
-                outcome,
-                refusal == null ? reason : refusal.code() + "/" + reason,
-                target == null ? "-" : target,
-                "-",
-                status,
-                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos()),
-                false));
+        record(request, identity, ROUTE_PREFIX + route, outcome, refusal == null ? reason : refusal.code() + "/" + reason,
+                target == null ? "-" : target, "-", status, false);
+    }
+
+    private void record(RequestContext request, ClientIdentity identity, String resource, AuditEvent.Outcome outcome,
+            String reason, String backend, String version, int status, boolean stale) {
+        audit.record(new AuditEvent(clock.instant(), request.requestId(), request.clientAddress(),
+                identity == null ? "-" : identity.subject().toString(), identity == null ? "-" : identity.sha256(),
+                resource, outcome, reason, backend, version, status,
+                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - request.startNanos()), stale));
     }
 }
