@@ -773,12 +773,6 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof java.io.IOException) {
-            log.debug("connection error client={}: {}", HandshakeFailureLog.address(ctx.channel()), cause.toString());
-        } else {
-            log.warn("connection error client={} error={}", HandshakeFailureLog.address(ctx.channel()), cause.toString());
-            log.debug("connection error", cause);
-        }
-        ctx.close();
+        HandshakeFailureLog.connectionFailed(ctx, cause, log);
     }
 }

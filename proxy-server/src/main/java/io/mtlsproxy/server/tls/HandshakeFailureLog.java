@@ -179,6 +179,20 @@ public final class HandshakeFailureLog {
         return cause == null ? "-" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
+    /**
+     * A connection that failed after its handshake (a reset, a codec error): one line, at debug for
+     * the network's own failures, a warning for anything else; then it is closed.
+     */
+    public static void connectionFailed(io.netty.channel.ChannelHandlerContext ctx, Throwable cause, Logger log) {
+        if (cause instanceof java.io.IOException) {
+            log.debug("connection error client={}: {}", address(ctx.channel()), cause.toString());
+        } else {
+            log.warn("connection error client={} error={}", address(ctx.channel()), cause.toString());
+            log.debug("connection error", cause);
+        }
+        ctx.close();
+    }
+
     /** The client's address for log lines: the PROXY v2 header's source when a trusted balancer sent one. */
     public static String address(Channel channel) {
         SocketAddress remote = io.mtlsproxy.server.ConnectionAttributes.clientAddress(channel);
