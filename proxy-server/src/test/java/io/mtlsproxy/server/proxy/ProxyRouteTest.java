@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** Which paths and hosts a route takes, what path the upstream is asked for, and the forwarded head. */
 class ProxyRouteTest {
     private static ProxyRoute route(String prefix, String host, boolean strip) {
-        UpstreamConfig upstream = new UpstreamConfig(List.of("http://127.0.0.1:8080"), null, null, null, null, null, null);
+        UpstreamConfig upstream = new UpstreamConfig(List.of("http://127.0.0.1:8080"), null, null, null, null, null, null, null);
         ProxyRouteConfig config = new ProxyRouteConfig("app", prefix, host, strip, upstream, null, null);
         return new ProxyRoute(config, null, null, null, UpstreamIdentityHeaders.NONE);
     }
