@@ -124,7 +124,8 @@ final class MultiplexedConnection extends ChannelInboundHandlerAdapter {
 
     private void addHttp2(ChannelPipeline pipeline) {
         codec = Http2FrameCodecBuilder.forClient()
-                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))
+                // the response head limit of an HTTP/1.1 connection (HttpClientCodec's 16 KiB)
+                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(16 * 1024))
                 .build();
         pipeline.addLast("h2", codec);
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(NO_PUSH));
@@ -166,6 +167,11 @@ final class MultiplexedConnection extends ChannelInboundHandlerAdapter {
     private void ready() {
         ready = true;
         cancelSettingsTimer();
+        if (maxStreams() == 0) {
+            // a server that allows no stream yet: another connection would likely be told the same
+            failed(new java.io.IOException("the upstream allows no HTTP/2 stream (SETTINGS_MAX_CONCURRENT_STREAMS 0)"));
+            return;
+        }
         List<Promise<UpstreamConnections.Lease>> asked = List.copyOf(waiting);
         waiting.clear();
         streams = 0;
