@@ -213,6 +213,21 @@ class ReverseProxyUpstreamH2Test {
     }
 
     @Test
+    void aRefusedStreamIsRetriedAndItsConnectionGoesOn() throws Exception {
+        upstream = UpstreamServer.h2c("h2c", 0);
+        upstream.goAwayOn(1);
+        try (RunningGateway gateway = start("\"" + upstream.url() + "\"", "retries: 1");
+                TlsClient client = gateway.connect(device)) {
+            TlsClient.Response response = client.get("/app/refuse");
+
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(upstream.received()).hasSize(2);
+            // a refused stream says nothing against its connection
+            assertThat(upstream.connectionsAccepted()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aPostTheUpstreamDidNotProcessIsA502() throws Exception {
         upstream = UpstreamServer.h2c("h2c", 0);
         upstream.goAwayOn(1);

@@ -81,6 +81,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /…/ws}: a WebSocket that echoes text frames
  *   <li>{@code /…/gate?n=N}: held until N such requests wait, then all answered {@code gated}
  *   <li>{@code /…/goaway} (HTTP/2): after {@link #goAwayOn}, a GOAWAY that leaves the stream unprocessed
+ *   <li>{@code /…/refuse} (HTTP/2): after {@link #goAwayOn}, RST_STREAM REFUSED_STREAM
  *   <li>anything else: 200 {@code hello from NAME}, with hop-by-hop headers the gateway must drop
  * </ul>
  */
@@ -208,7 +209,7 @@ final class UpstreamServer implements AutoCloseable {
     }
 
     /**
-     * The next {@code count} requests to {@code /…/goaway} get a GOAWAY whose lastStreamId is below
+     * The next {@code count} requests to {@code /…/goaway} (or {@code /…/refuse}: a REFUSED_STREAM) get a GOAWAY whose lastStreamId is below
      * their stream, saying the server did not process them; later ones are answered.
      */
     void goAwayOn(int count) {
@@ -328,6 +329,11 @@ final class UpstreamServer implements AutoCloseable {
                 codec.goAway(connection.pipeline().context(codec), Math.max(0, stream.stream().id() - 2),
                         Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, connection.newPromise());
                 connection.flush();
+                return;
+            }
+            if (path.endsWith("/refuse") && ctx.channel() instanceof Http2StreamChannel
+                    && goAways.getAndDecrement() > 0) {
+                ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
                 return;
             }
             if (path.endsWith("/gate")) {
