@@ -171,6 +171,20 @@ class ReverseProxyUpstreamH2Test {
     }
 
     @Test
+    void anH2cUpstreamThatNeverSendsItsSettingsIsA504WithinTheConnectTimeout() throws Exception {
+        // the kernel accepts the connection into the backlog; nobody ever answers the preface
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress());
+                RunningGateway gateway = start("\"http://127.0.0.1:" + silent.getLocalPort() + "\"",
+                        "timeouts: {connect: 300ms}");
+                TlsClient client = gateway.connect(device)) {
+            TlsClient.Response response = client.get("/app");
+
+            assertThat(response.status()).isEqualTo(504);
+            assertThat(response.body()).contains("\"code\":\"upstream_timeout\"");
+        }
+    }
+
+    @Test
     void slowUpstreamIsA504AndItsConnectionGoesOnForOtherStreams() throws Exception {
         upstream = UpstreamServer.h2c("h2c", 0);
         try (RunningGateway gateway = start("\"" + upstream.url() + "\"", "timeouts: {responseHeader: 200ms}");
@@ -191,6 +205,30 @@ class ReverseProxyUpstreamH2Test {
         try (RunningGateway gateway = start("\"" + upstream.url() + "\"", "timeouts: {idle: 200ms}");
                 TlsClient client = gateway.connect(device)) {
             assertThat(client.get("/app/slow").status()).isEqualTo(504);
+        }
+    }
+
+    @Test
+    void aConnectionLeftWithoutStreamsClosesAfterTheIdleTimeout() throws Exception {
+        upstream = UpstreamServer.h2c("h2c", 0);
+        try (RunningGateway gateway = start("\"" + upstream.url() + "\"", "timeouts: {idle: 300ms}");
+                TlsClient client = gateway.connect(device)) {
+            assertThat(client.get("/app").status()).isEqualTo(200);
+
+            Eventually.await("the idle h2 connection closed", () -> upstream.openConnections() == 0);
+            assertThat(client.get("/app").status()).isEqualTo(200);
+            assertThat(upstream.connectionsAccepted()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void withNoIdleConnectionsAllowedAConnectionClosesWithItsLastStream() throws Exception {
+        upstream = UpstreamServer.h2c("h2c", 0);
+        try (RunningGateway gateway = start("\"" + upstream.url() + "\"", "pool: {maxIdlePerTarget: 0}");
+                TlsClient client = gateway.connect(device)) {
+            assertThat(client.get("/app").status()).isEqualTo(200);
+
+            Eventually.await("the h2 connection closed with its stream", () -> upstream.openConnections() == 0);
         }
     }
 

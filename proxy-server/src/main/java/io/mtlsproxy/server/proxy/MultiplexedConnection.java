@@ -127,10 +127,11 @@ final class MultiplexedConnection extends ChannelInboundHandlerAdapter {
                 // the response head limit of an HTTP/1.1 connection (HttpClientCodec's 16 KiB)
                 .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(16 * 1024))
                 .build();
+        // ahead of the codec, so it sees every frame of every stream: it closes a connection left idle without streams
+        // (each stream has its own idle timer for the exchange)
+        pipeline.addLast("idle", new IdleStateHandler(0, 0, timeouts.idle().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("h2", codec);
         pipeline.addLast("h2-streams", new Http2MultiplexHandler(NO_PUSH));
-        // each stream has its own idle timer; this one closes a connection left without streams
-        pipeline.addLast("idle", new IdleStateHandler(0, 0, timeouts.idle().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("h2-connection", this);
     }
 
@@ -322,7 +323,9 @@ final class MultiplexedConnection extends ChannelInboundHandlerAdapter {
             } else if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                 addHttp2(ctx.pipeline());
             } else {
-                fellBack(ctx, protocol);
+                // the handler passes its fallback when the server chose nothing: say which it was
+                String chosen = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class).applicationProtocol();
+                fellBack(ctx, chosen);
             }
         }
 
