@@ -18,11 +18,15 @@ class ReverseProxyReloadTest {
     private final TestPki pki = new TestPki();
 
     private static String route(UpstreamServer upstream) {
+        return route(upstream, "");
+    }
+
+    private static String route(UpstreamServer upstream, String settings) {
         return ReverseProxyForwardingTest.config("""
                 - name: app
                   pathPrefix: /app
-                  upstream: {targets: ["%s"]}
-                """.formatted(upstream.url()));
+                  upstream: {targets: ["%s"]%s}
+                """.formatted(upstream.url(), settings));
     }
 
     @Test
@@ -47,6 +51,31 @@ class ReverseProxyReloadTest {
             }
             // the last connection of the old generation closed: it is released, and its pool with it
             Eventually.await("the old generation's upstream connection closed", () -> before.openConnections() == 0);
+        }
+    }
+
+    @Test
+    void aRetiredGenerationsH2ConnectionClosesWithItsLastStream() throws Exception {
+        try (UpstreamServer before = UpstreamServer.h2c("before", 0);
+                UpstreamServer after = UpstreamServer.h2c("after", 0);
+                RunningGateway gateway = RunningGateway.start(dir, pki, route(before, ", protocol: h2"))) {
+            try (TlsClient open = gateway.connect(pki.client("device-1"))) {
+                assertThat(open.get("/app").body()).isEqualTo("hello from before");
+
+                RunningGateway.rewriteConfig(dir, "", route(after, ", protocol: h2"));
+                ReloadResult result = gateway.gateway.reload();
+                assertThat(result.ok()).as(result.problems().toString()).isTrue();
+
+                try (TlsClient fresh = gateway.connect(pki.client("device-1"))) {
+                    assertThat(fresh.get("/app").body()).isEqualTo("hello from after");
+                }
+                // the open device connection still uses the old generation, on its one h2 connection
+                assertThat(open.get("/app").body()).isEqualTo("hello from before");
+                assertThat(before.connectionsAccepted()).isEqualTo(1);
+                assertThat(before.streamsOpened()).isEqualTo(2);
+            }
+            Eventually.await("the old generation's h2 connection closed", () -> before.openConnections() == 0);
+            assertThat(after.openConnections()).isEqualTo(1);
         }
     }
 }

@@ -32,12 +32,27 @@ class ReverseProxyStreamingTest {
 
     @Test
     void aHundredMegabyteBodyStreamsUpAndBackWithBoundedMemory() throws Exception {
-        try (UpstreamServer upstream = UpstreamServer.http("a");
-                RunningGateway gateway = RunningGateway.start(dir, pki, ReverseProxyForwardingTest.config("""
+        try (UpstreamServer upstream = UpstreamServer.http("a")) {
+            streamsBothWays(upstream, "");
+        }
+    }
+
+    /** Over an h2 upstream the stream's flow-control window is the backpressure: the same bound holds. */
+    @Test
+    void overAnH2UpstreamTheBodyStreamsWithBoundedMemoryToo() throws Exception {
+        try (UpstreamServer upstream = UpstreamServer.h2c("a", 0)) {
+            streamsBothWays(upstream, ", protocol: h2");
+            assertThat(upstream.streamsOpened()).isEqualTo(4);
+            assertThat(upstream.connectionsAccepted()).isEqualTo(1);
+        }
+    }
+
+    private void streamsBothWays(UpstreamServer upstream, String upstreamSettings) throws Exception {
+        try (RunningGateway gateway = RunningGateway.start(dir, pki, ReverseProxyForwardingTest.config("""
                         - name: app
                           pathPrefix: /app
-                          upstream: {targets: ["%s"]}
-                        """.formatted(upstream.url())));
+                          upstream: {targets: ["%s"]%s}
+                        """.formatted(upstream.url(), upstreamSettings)));
                 TlsClient client = gateway.connect(pki.client("device-1"))) {
             // warm up: every thread involved has taken its first chunks of the allocator
             assertThat(client.get("/app").status()).isEqualTo(200);

@@ -40,6 +40,16 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -56,9 +66,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real HTTP/1.1 upstream for the reverse-proxy tests, on 127.0.0.1: plain or TLS (BoringSSL),
- * optionally requiring a client certificate. It records every request head and counts the
- * connections it accepts. Paths:
+ * A real upstream for the reverse-proxy tests, on 127.0.0.1: HTTP/1.1 plain or TLS (BoringSSL),
+ * optionally requiring a client certificate, or HTTP/2 (h2c by prior knowledge, or TLS with ALPN),
+ * each stream served like an HTTP/1.1 exchange. It records every request head and counts the
+ * connections it accepts and the HTTP/2 streams opened. Paths:
  *
  * <ul>
  *   <li>{@code /…/sink}: reads the body as it streams (never holds it) and answers {@code received=N}
@@ -68,6 +79,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /…/close}: answers a head and part of a body, then closes
  *   <li>{@code /…/no-content}: 204
  *   <li>{@code /…/ws}: a WebSocket that echoes text frames
+ *   <li>{@code /…/gate?n=N}: held until N such requests wait, then all answered {@code gated}
+ *   <li>{@code /…/goaway} (HTTP/2): after {@link #goAwayOn}, a GOAWAY that leaves the stream unprocessed
+ *   <li>{@code /…/refuse} (HTTP/2): after {@link #goAwayOn}, RST_STREAM REFUSED_STREAM
  *   <li>anything else: 200 {@code hello from NAME}, with hop-by-hop headers the gateway must drop
  * </ul>
  */
@@ -83,7 +97,20 @@ final class UpstreamServer implements AutoCloseable {
     private final io.netty.channel.group.ChannelGroup open =
             new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
+    /** What the server speaks: HTTP/1.1, HTTP/2 by prior knowledge (h2c), or what ALPN picks over TLS. */
+    private enum Mode { HTTP1, H2C, ALPN }
+
+    private final AtomicInteger streams = new AtomicInteger();
+    private final AtomicInteger goAways = new AtomicInteger();
+    private final ConcurrentLinkedQueue<List<String>> wireHeaders = new ConcurrentLinkedQueue<>();
+    private final List<Runnable> gated = new java.util.ArrayList<>();
+
     private UpstreamServer(String name, SslContext tls, int port) throws InterruptedException {
+        this(name, tls, port, Mode.HTTP1, 0);
+    }
+
+    private UpstreamServer(String name, SslContext tls, int port, Mode mode, long maxConcurrentStreams)
+            throws InterruptedException {
         this.name = name;
         this.server = new ServerBootstrap()
                 .group(group)
@@ -97,12 +124,96 @@ final class UpstreamServer implements AutoCloseable {
                         if (tls != null) {
                             channel.pipeline().addLast("tls", tls.newHandler(channel.alloc()));
                         }
-                        channel.pipeline().addLast("http", new HttpServerCodec());
-                        channel.pipeline().addLast("chunked", new ChunkedWriteHandler());
-                        channel.pipeline().addLast("app", new Handler());
+                        if (mode == Mode.H2C) {
+                            addHttp2(channel.pipeline(), maxConcurrentStreams);
+                        } else if (mode == Mode.ALPN) {
+                            channel.pipeline().addLast("alpn", new ApplicationProtocolNegotiationHandler(
+                                    ApplicationProtocolNames.HTTP_1_1) {
+                                @Override
+                                protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                                    if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                                        addHttp2(ctx.pipeline(), maxConcurrentStreams);
+                                    } else {
+                                        addHttp1(ctx.pipeline());
+                                    }
+                                }
+                            });
+                        } else {
+                            addHttp1(channel.pipeline());
+                        }
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+    }
+
+    private void addHttp1(io.netty.channel.ChannelPipeline pipeline) {
+        pipeline.addLast("http", new HttpServerCodec());
+        pipeline.addLast("chunked", new ChunkedWriteHandler());
+        pipeline.addLast("app", new Handler());
+    }
+
+    /** HTTP/2: each stream is an HTTP/1-style exchange with the same handler as on HTTP/1.1. */
+    private void addHttp2(io.netty.channel.ChannelPipeline pipeline, long maxConcurrentStreams) {
+        Http2Settings settings = Http2Settings.defaultSettings();
+        if (maxConcurrentStreams > 0) {
+            settings.maxConcurrentStreams(maxConcurrentStreams);
+        }
+        pipeline.addLast("h2", Http2FrameCodecBuilder.forServer().initialSettings(settings).build());
+        pipeline.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                streams.incrementAndGet();
+                stream.pipeline().addLast("wire", new io.netty.channel.ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof io.netty.handler.codec.http2.Http2HeadersFrame frame) {
+                            List<String> names = new java.util.ArrayList<>();
+                            frame.headers().names().forEach(n -> names.add(n.toString()));
+                            wireHeaders.add(names);
+                        }
+                        ctx.fireChannelRead(msg);
+                    }
+                });
+                stream.pipeline().addLast("http", new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast("chunked", new ChunkedWriteHandler());
+                stream.pipeline().addLast("app", new Handler());
+            }
+        }));
+    }
+
+    /** Prior-knowledge HTTP/2 without TLS (h2c), with the server's SETTINGS_MAX_CONCURRENT_STREAMS (0: Netty's default). */
+    static UpstreamServer h2c(String name, long maxConcurrentStreams) throws InterruptedException {
+        return new UpstreamServer(name, null, 0, Mode.H2C, maxConcurrentStreams);
+    }
+
+    /** TLS (BoringSSL) whose ALPN picks from {@code protocols} (h2, http/1.1) what the client offers. */
+    static UpstreamServer alpn(String name, IssuedCertificate serverCertificate, String... protocols) throws Exception {
+        SslContext tls = SslContextBuilder.forServer(serverCertificate.keyPair().getPrivate(),
+                        serverCertificate.presentedChain().toArray(X509Certificate[]::new))
+                .sslProvider(SslProvider.OPENSSL)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols))
+                .build();
+        return new UpstreamServer(name, tls, 0, Mode.ALPN, 0);
+    }
+
+    /** The header names of every HTTP/2 HEADERS frame received, as on the wire (before the HTTP/1 conversion). */
+    List<List<String>> wireHeaders() {
+        return List.copyOf(wireHeaders);
+    }
+
+    /** HTTP/2 streams opened by clients so far. */
+    int streamsOpened() {
+        return streams.get();
+    }
+
+    /**
+     * The next {@code count} requests to {@code /…/goaway} (or {@code /…/refuse}: a REFUSED_STREAM) get a GOAWAY whose lastStreamId is below
+     * their stream, saying the server did not process them; later ones are answered.
+     */
+    void goAwayOn(int count) {
+        goAways.set(count);
     }
 
     static UpstreamServer http(String name) throws InterruptedException {
@@ -132,6 +243,10 @@ final class UpstreamServer implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + port();
+    }
+
+    String httpsUrl() {
+        return "https://127.0.0.1:" + port();
     }
 
     int connectionsAccepted() {
@@ -205,6 +320,35 @@ final class UpstreamServer implements AutoCloseable {
             String path = new QueryStringDecoder(head.uri()).path();
             boolean keepAlive = HttpUtil.isKeepAlive(head);
             if (path.endsWith("/slow")) {
+                return;
+            }
+            if (path.endsWith("/goaway") && ctx.channel() instanceof Http2StreamChannel stream
+                    && goAways.getAndDecrement() > 0) {
+                Channel connection = stream.parent();
+                Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+                codec.goAway(connection.pipeline().context(codec), Math.max(0, stream.stream().id() - 2),
+                        Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, connection.newPromise());
+                connection.flush();
+                return;
+            }
+            if (path.endsWith("/refuse") && ctx.channel() instanceof Http2StreamChannel
+                    && goAways.getAndDecrement() > 0) {
+                ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+                return;
+            }
+            if (path.endsWith("/gate")) {
+                // held until n requests wait here, then all answered: proof that n were in flight at once
+                int n = Integer.parseInt(new QueryStringDecoder(head.uri()).parameters().get("n").get(0));
+                List<Runnable> release;
+                synchronized (gated) {
+                    gated.add(() -> text(ctx, keepAlive, HttpResponseStatus.OK, "gated"));
+                    if (gated.size() < n) {
+                        return;
+                    }
+                    release = List.copyOf(gated);
+                    gated.clear();
+                }
+                release.forEach(Runnable::run);
                 return;
             }
             if (path.endsWith("/ws")) {

@@ -32,6 +32,8 @@ public enum ErrorCode {
     LOCKED_OUT(429, "too many refused requests from this client, retry later"),
     HEADERS_TOO_LARGE(431, "the request headers are too large"),
     INTERNAL_ERROR(500, "internal error"),
+    /** A protocol upgrade (WebSocket) on a proxy route whose upstream speaks HTTP/2, which has no such upgrade. */
+    UPGRADE_NOT_SUPPORTED(501, "this route does not support protocol upgrades"),
     UPSTREAM_UNAVAILABLE(502, "the upstream service is unavailable, retry later"),
     BACKEND_UNAVAILABLE(503, "the secret store is unavailable, retry later"),
     BACKEND_TIMEOUT(503, "the secret store did not answer in time, retry later"),

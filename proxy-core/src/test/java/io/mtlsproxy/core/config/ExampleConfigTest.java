@@ -72,7 +72,7 @@ class ExampleConfigTest {
         assertThat(config.reload()).isEqualTo(ReloadConfig.defaults());
         ProxyRouteConfig route = config.proxy().routes().get(0);
         UpstreamConfig upstream = route.upstream();
-        UpstreamConfig upstreamDefaults = new UpstreamConfig(upstream.targets(), null, null, null, null, null, null);
+        UpstreamConfig upstreamDefaults = new UpstreamConfig(upstream.targets(), null, null, null, null, null, null, null);
         assertThat(route.stripPrefix()).isEqualTo(new ProxyRouteConfig(null, null, null, null, null, null, null).stripPrefix());
         assertThat(upstream).isEqualTo(upstreamDefaults);
         TlsConfig defaults = TlsConfig.empty();

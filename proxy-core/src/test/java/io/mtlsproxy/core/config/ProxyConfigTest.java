@@ -58,6 +58,31 @@ class ProxyConfigTest {
     }
 
     @Test
+    void protocolIsHttp1UnlessH2IsAskedFor() throws Exception {
+        GatewayConfig config = fixture().loadWith(route("""
+                - name: inventory
+                  pathPrefix: /inventory
+                  upstream: {targets: [http://127.0.0.1:8080]}
+                - name: tickets
+                  pathPrefix: /tickets
+                  upstream: {targets: [https://tickets.internal], protocol: H2}
+                """));
+
+        assertThat(config.proxy().routes()).extracting(r -> r.upstream().protocol())
+                .containsExactly(UpstreamConfig.Protocol.HTTP1, UpstreamConfig.Protocol.H2);
+    }
+
+    @Test
+    void anUnknownProtocolIsRefusedNamingTheSetting() {
+        assertThat(String.join("\n", problemsWith(route("""
+                - name: inventory
+                  pathPrefix: /inventory
+                  upstream: {targets: [http://127.0.0.1:8080], protocol: h3}
+                """))))
+                .contains("proxy.routes[0].upstream.protocol").contains("'h3' is not one of http1, h2");
+    }
+
+    @Test
     void routePoliciesJoinTheOthersWithTheListenerModeUnlessTheyNameTheirOwn() throws Exception {
         GatewayConfig config = fixture().loadWith("policies:\n  kiosks: {cn: kiosk-*}\n" + route("""
                 - name: inventory

@@ -43,7 +43,40 @@ public final class ForwardedRequest {
             HttpHeaderNames.TRANSFER_ENCODING,
             HttpHeaderNames.UPGRADE);
 
+    /** What RFC 9113 8.2.2 calls connection-specific: a message with one is malformed in HTTP/2. */
+    private static final List<AsciiString> CONNECTION_SPECIFIC = List.of(
+            HttpHeaderNames.CONNECTION,
+            AsciiString.cached("keep-alive"),
+            AsciiString.cached("proxy-connection"),
+            HttpHeaderNames.TRANSFER_ENCODING,
+            HttpHeaderNames.UPGRADE);
+    /** What Netty's HTTP/2 conversion adds (x-http2-stream-id, x-http2-scheme, ...): never a header of the message. */
+    private static final String HTTP2_EXTENSION_PREFIX = "x-http2-";
+
     private ForwardedRequest() {}
+
+    /**
+     * The upstream head as an HTTP/2 stream sends it: without connection-specific headers (the
+     * body is framed by DATA frames, not Transfer-Encoding), and TE only when it is "trailers".
+     */
+    static HttpRequest forHttp2(HttpRequest head) {
+        HttpRequest out = new DefaultHttpRequest(HttpVersion.HTTP_1_1, head.method(), head.uri());
+        HttpHeaders to = out.headers();
+        for (Map.Entry<String, String> header : head.headers()) {
+            String name = header.getKey();
+            boolean specific = false;
+            for (AsciiString forbidden : CONNECTION_SPECIFIC) {
+                specific |= forbidden.contentEqualsIgnoreCase(name);
+            }
+            if (HttpHeaderNames.TE.contentEqualsIgnoreCase(name)) {
+                specific = !HttpHeaderValues.TRAILERS.contentEqualsIgnoreCase(header.getValue().trim());
+            }
+            if (!specific) {
+                to.add(name, header.getValue());
+            }
+        }
+        return out;
+    }
 
     /**
      * The head to send upstream.
@@ -103,7 +136,8 @@ public final class ForwardedRequest {
         HttpHeaders to = out.headers();
         Set<String> named = connectionTokens(from);
         for (Map.Entry<String, String> header : from) {
-            if (!isHopByHop(header.getKey(), named)) {
+            if (!isHopByHop(header.getKey(), named)
+                    && !header.getKey().regionMatches(true, 0, HTTP2_EXTENSION_PREFIX, 0, HTTP2_EXTENSION_PREFIX.length())) {
                 to.add(header.getKey(), header.getValue());
             }
         }

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -50,7 +51,13 @@ import org.slf4j.LoggerFactory;
  * the device's connection, which tells its client the response is incomplete.
  *
  * <p>A 101 answer to an upgrade request (WebSocket) turns both connections into a raw byte relay
- * until either side closes.
+ * until either side closes. A route whose upstream speaks h2 refuses upgrades (501
+ * {@code upgrade_not_supported}): HTTP/2 has none.
+ *
+ * <p>Towards an h2 upstream the exchange is one stream of a shared connection, seen through the
+ * same HTTP objects; backpressure is the stream's (its writability follows the flow-control
+ * window, and its reads give the window back). A stream the upstream did not process (GOAWAY
+ * above it, REFUSED_STREAM) is retried like a connect failure.
  */
 public final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
@@ -117,6 +124,11 @@ public final class ProxyExchange implements UpstreamListener {
 
     /** Starts the first attempt. */
     public void start() {
+        if (upgradeRequested && route.connections().multiplexed()) {
+            // HTTP/2 has no Upgrade (RFC 9113 8.2.2) and this route's connections may all be HTTP/2
+            fail(ErrorCode.UPGRADE_NOT_SUPPORTED, "protocol upgrade requested on an h2 upstream");
+            return;
+        }
         attempt();
     }
 
@@ -185,7 +197,9 @@ public final class ProxyExchange implements UpstreamListener {
         connection.relay().attach(this);
         Channel upstream = connection.channel();
         upstreamHead.headers().set(HttpHeaderNames.HOST, target.authority());
-        upstream.write(upstreamHead).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        // a stream gets a copy without the connection-specific headers HTTP/2 forbids; the head may yet go to an HTTP/1.1 retry
+        HttpRequest head = connection.multiplexed() ? ForwardedRequest.forHttp2(upstreamHead) : upstreamHead;
+        upstream.write(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         if (requestSent) {
             upstream.write(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             armHeaderTimer(); // a replayed bodiless request
@@ -349,7 +363,11 @@ public final class ProxyExchange implements UpstreamListener {
         return downstreamKeepAlive && requestComplete;
     }
 
-    private void responseContent(HttpContent content) {
+    private void responseContent(HttpContent received) {
+        // an HTTP/2 response in one HEADERS frame (or with its body) comes as a FullHttpResponse: its head went down already
+        HttpContent content = received instanceof HttpResponse full
+                ? new DefaultLastHttpContent(received.content(), ((LastHttpContent) full).trailingHeaders())
+                : received;
         boolean last = content instanceof LastHttpContent;
         if (skippingInformational) {
             content.release();
@@ -423,15 +441,19 @@ public final class ProxyExchange implements UpstreamListener {
             endRelay();
             return;
         }
-        if (!responseStarted && lease.reused() && mayRetry()) {
-            // a kept-alive connection the upstream had closed: the request never reached it
+        boolean unprocessed = cause instanceof UnprocessedRequestException;
+        if (!responseStarted && (lease.reused() || unprocessed) && mayRetry()) {
+            // a kept-alive connection the upstream had closed, or an HTTP/2 stream it said it did not process
+            // (GOAWAY, REFUSED_STREAM): the request never reached it
             lease = null;
             target.finished();
-            log.debug("pooled upstream connection closed route={} target={}, retrying", route.name(), target);
+            log.debug("upstream {} route={} target={}, retrying", unprocessed ? "did not process the request"
+                    : "pooled connection closed", route.name(), target);
             attempt();
             return;
         }
-        upstreamBroken(cause == null ? "closed by the upstream" : cause.getClass().getSimpleName());
+        upstreamBroken(cause == null ? "closed by the upstream"
+                : unprocessed ? cause.getMessage() : cause.getClass().getSimpleName());
     }
 
     /** The upstream failed mid-exchange: an error answer if nothing went down yet, else the device's connection closes. */

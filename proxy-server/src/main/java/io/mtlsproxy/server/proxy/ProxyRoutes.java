@@ -60,7 +60,8 @@ public final class ProxyRoutes implements AutoCloseable {
                 ProxyRouteConfig route = configs.get(i);
                 UpstreamConfig upstream = route.upstream();
                 boolean https = upstream.targets().get(0).regionMatches(true, 0, "https:", 0, 6);
-                SslContext ssl = https ? UpstreamTls.build("proxy.routes[" + i + "].upstream.tls", upstream.tls(), provider)
+                boolean h2 = upstream.protocol() == UpstreamConfig.Protocol.H2;
+                SslContext ssl = https ? UpstreamTls.build("proxy.routes[" + i + "].upstream.tls", upstream.tls(), provider, h2)
                         : null;
                 routes.add(new ProxyRoute(route,
                         new Upstream(route.name(), upstream.targets(), upstream.balancing(), upstream.health(), ticker),

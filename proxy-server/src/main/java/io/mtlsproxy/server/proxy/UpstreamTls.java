@@ -6,6 +6,8 @@ import io.mtlsproxy.core.config.UpstreamTlsConfig;
 import io.mtlsproxy.core.pki.KeyMaterial;
 import io.mtlsproxy.core.pki.PemFiles;
 import io.mtlsproxy.core.pki.PkiException;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -40,8 +42,11 @@ final class UpstreamTls {
 
     private UpstreamTls() {}
 
-    /** @param at the setting, e.g. {@code proxy.routes[0].upstream.tls}, for error messages */
-    static SslContext build(String at, UpstreamTlsConfig tls, TlsProvider provider) throws ConfigException {
+    /**
+     * @param at the setting, e.g. {@code proxy.routes[0].upstream.tls}, for error messages
+     * @param offerH2 offer h2 then http/1.1 by ALPN; without it no ALPN is sent and the upstream speaks HTTP/1.1
+     */
+    static SslContext build(String at, UpstreamTlsConfig tls, TlsProvider provider, boolean offerH2) throws ConfigException {
         SslProvider sslProvider;
         if (provider == TlsProvider.OPENSSL) {
             if (!OpenSsl.isAvailable()) {
@@ -58,6 +63,13 @@ final class UpstreamTls {
                 .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
                 // the JDK's PKIX checks the chain either way; "HTTPS" adds the host-name check
                 .endpointIdentificationAlgorithm(tls.insecureSkipHostnameVerification() ? null : "HTTPS");
+        if (offerH2) {
+            // a server without ALPN, or one that picks http/1.1, is spoken to in HTTP/1.1 (ACCEPT): never a failed handshake
+            builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                    ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
+        }
         try {
             if (tls.trustedCa() != null) {
                 List<X509Certificate> cas = PemFiles.readCertificates(tls.trustedCa());

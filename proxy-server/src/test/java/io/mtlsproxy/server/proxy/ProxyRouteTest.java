@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** Which paths and hosts a route takes, what path the upstream is asked for, and the forwarded head. */
 class ProxyRouteTest {
     private static ProxyRoute route(String prefix, String host, boolean strip) {
-        UpstreamConfig upstream = new UpstreamConfig(List.of("http://127.0.0.1:8080"), null, null, null, null, null, null);
+        UpstreamConfig upstream = new UpstreamConfig(List.of("http://127.0.0.1:8080"), null, null, null, null, null, null, null);
         ProxyRouteConfig config = new ProxyRouteConfig("app", prefix, host, strip, upstream, null, null);
         return new ProxyRoute(config, null, null, null, UpstreamIdentityHeaders.NONE);
     }
@@ -88,5 +88,30 @@ class ProxyRouteTest {
         assertThat(out.headers().get("x-forwarded-host")).isEqualTo("devices.example.com");
         assertThat(out.headers().get("transfer-encoding")).isEqualTo("chunked"); // the framing, re-encoded on this hop
         assertThat(out.headers().get("accept")).isEqualTo("application/json");
+    }
+
+    @Test
+    void theHttp2HeadHasNoConnectionSpecificHeadersAndTeOnlyAsTrailers() {
+        HttpRequest in = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/x");
+        in.headers().add("Host", "10.0.0.21:8080")
+                .add("Transfer-Encoding", "chunked")
+                .add("Connection", "Upgrade")
+                .add("Upgrade", "websocket")
+                .add("Keep-Alive", "timeout=5")
+                .add("Proxy-Connection", "keep-alive")
+                .add("TE", "trailers")
+                .add("Content-Type", "application/json");
+
+        HttpRequest out = ForwardedRequest.forHttp2(in);
+
+        assertThat(out.method()).isEqualTo(HttpMethod.POST);
+        assertThat(out.uri()).isEqualTo("/x");
+        assertThat(out.headers().names()).map(String::toLowerCase).containsExactlyInAnyOrder("host", "te", "content-type");
+        assertThat(out.headers().get("te")).isEqualTo("trailers");
+        // the head of an HTTP/1.1 retry keeps its framing
+        assertThat(in.headers().get("transfer-encoding")).isEqualTo("chunked");
+
+        in.headers().set("TE", "gzip");
+        assertThat(ForwardedRequest.forHttp2(in).headers().contains("te")).isFalse();
     }
 }
