@@ -13,8 +13,6 @@ import io.mtlsproxy.server.http2.ProtocolSelection;
 import io.mtlsproxy.server.limits.AbuseControls;
 import io.mtlsproxy.server.limits.Http2HeaderBlockTimeout;
 import io.mtlsproxy.server.limits.ProxyProtocol;
-import io.mtlsproxy.server.limits.RequestHeadTimeout;
-import io.mtlsproxy.server.limits.WriteTimeout;
 import io.mtlsproxy.server.tls.ClientIdentityHandler;
 import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.netty.channel.Channel;
@@ -22,16 +20,12 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -66,10 +60,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * it closes, whatever reloads happen meanwhile.
  */
 final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
-    /** What follows the identity handler on HTTP/1.1; an h2 connection has the HTTP/2 handlers instead. */
-    private static final List<String> HTTP1_HANDLERS = List.of("request-start", "http", "request-head-timeout",
-            "expect-continue", "api");
-
     private final AtomicReference<Generation> current;
     private final HandshakeFailureLog handshakeFailures;
     private final ActiveRequests active;
@@ -128,23 +118,17 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
         connections.add(channel);
         ListenerConfig listener = generation.config.listener();
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast("write-timeout", new WriteTimeout(listener.writeTimeout(), abuse.refusals()));
-        // reader-idle only: watching writes too would hang a listener on every response's promise
-        pipeline.addLast("idle", new IdleStateHandler(listener.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        pipeline.addLast("tls", tls(channel, generation));
+        ListenerPipelines.timeouts(pipeline, listener, abuse.refusals());
+        pipeline.addLast("tls", ListenerPipelines.tls(generation.sslContext, channel, listener));
         pipeline.addLast("handshake-metrics", handshakeMetrics);
         if (listener.http2()) {
-            pipeline.addLast("protocol", new ProtocolSelection(HTTP1_HANDLERS, h2 -> http2(h2, generation)));
+            pipeline.addLast("protocol", new ProtocolSelection(ListenerPipelines.HTTP1_HANDLERS, h2 -> http2(h2, generation)));
         }
         pipeline.addLast("identity", new ClientIdentityHandler(generation.authenticator, handshakeFailures,
                 generation.asyncChecks, listener.mode()));
-        RequestHeadTimeout requestHead = new RequestHeadTimeout(listener.requestHeadTimeout(), abuse.refusals());
-        pipeline.addLast("request-start", requestHead.firstBytes());
-        pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), listener.maxHeaderSize(), 8192));
-        pipeline.addLast("request-head-timeout", requestHead);
-        pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
-        pipeline.addLast("api", new GatewayHttpHandler(generation.http, generation.reader, active,
-                metrics.requestObserver(generation.http.originPath()), abuse.requests(), ConnectionCaller.INSTANCE));
+        ListenerPipelines.http1(pipeline, listener, listener.maxHeaderSize(), abuse.refusals(), new GatewayHttpHandler(
+                generation.http, generation.reader, active, metrics.requestObserver(generation.http.originPath()),
+                abuse.requests(), ConnectionCaller.INSTANCE));
     }
 
     /** An h2 connection's handlers, in place of the HTTP/1.1 ones; the limits are the listener's. */
@@ -165,11 +149,5 @@ final class DeviceChannelInitializer extends ChannelInitializer<Channel> {
                 () -> new GatewayHttpHandler(generation.http, generation.reader, active, observer, abuse.requests(),
                         ConnectionCaller.INSTANCE))));
         pipeline.addLast("h2-connection", new Http2ConnectionGuard(frames.connection(), active));
-    }
-
-    private static SslHandler tls(Channel channel, Generation generation) {
-        SslHandler handler = generation.sslContext.newHandler(channel.alloc());
-        handler.setHandshakeTimeoutMillis(generation.config.listener().handshakeTimeout().toMillis());
-        return handler;
     }
 }

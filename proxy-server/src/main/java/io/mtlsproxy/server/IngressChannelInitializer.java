@@ -5,17 +5,10 @@ import io.mtlsproxy.server.admin.GatewayMetrics;
 import io.mtlsproxy.server.http.ActiveRequests;
 import io.mtlsproxy.server.http.GatewayHttpHandler;
 import io.mtlsproxy.server.limits.AbuseControls;
-import io.mtlsproxy.server.limits.RequestHeadTimeout;
-import io.mtlsproxy.server.limits.WriteTimeout;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -57,20 +50,13 @@ final class IngressChannelInitializer extends ChannelInitializer<Channel> {
         connections.add(channel);
         ListenerConfig listener = generation.config.listener();
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast("write-timeout", new WriteTimeout(listener.writeTimeout(), abuse.refusals()));
-        pipeline.addLast("idle", new IdleStateHandler(listener.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        ListenerPipelines.timeouts(pipeline, listener, abuse.refusals());
         if (generation.ingressSslContext != null) {
-            SslHandler tls = generation.ingressSslContext.newHandler(channel.alloc());
-            tls.setHandshakeTimeoutMillis(listener.handshakeTimeout().toMillis());
-            pipeline.addLast("tls", tls);
+            pipeline.addLast("tls", ListenerPipelines.tls(generation.ingressSslContext, channel, listener));
         }
-        RequestHeadTimeout requestHead = new RequestHeadTimeout(listener.requestHeadTimeout(), abuse.refusals());
-        pipeline.addLast("request-start", requestHead.firstBytes());
-        pipeline.addLast("http", new HttpServerCodec(listener.maxUriLength(), generation.config.ingress().maxHeaderSize(), 8192));
-        pipeline.addLast("request-head-timeout", requestHead);
-        pipeline.addLast("expect-continue", new HttpServerExpectContinueHandler());
-        pipeline.addLast("api", new GatewayHttpHandler(generation.http, generation.reader, active,
-                metrics.requestObserver(generation.http.originPath()), abuse.requests().identitiesOnly(),
-                generation.ingress.callersOf(channel)));
+        ListenerPipelines.http1(pipeline, listener, generation.config.ingress().maxHeaderSize(), abuse.refusals(),
+                new GatewayHttpHandler(generation.http, generation.reader, active,
+                        metrics.requestObserver(generation.http.originPath()), abuse.requests().identitiesOnly(),
+                        generation.ingress.callersOf(channel)));
     }
 }

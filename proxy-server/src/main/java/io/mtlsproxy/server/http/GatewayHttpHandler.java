@@ -361,8 +361,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         }
         Caller caller = request.caller();
         CompletableFuture<Admission> admission = caller.admission();
-        if (!admission.isDone()) {
-            admission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+        if (awaiting(ctx, admission, request)) {
             return;
         }
         Admission admitted = outcome(admission);
@@ -383,8 +382,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         RouteGuard guard = api ? settings.apiGuard() : settings.originGuard();
         if (guard != null) {
             CompletableFuture<Admission> route = caller.routeAdmission(guard, ctx.channel(), admitted);
-            if (!route.isDone()) {
-                route.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+            if (awaiting(ctx, route, request)) {
                 return;
             }
             admitted = outcome(route);
@@ -453,8 +451,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         proxyRouteInUse = route.name();
         Caller caller = request.caller();
         CompletableFuture<Admission> admission = caller.admission();
-        if (!admission.isDone()) {
-            admission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+        if (awaiting(ctx, admission, request)) {
             return;
         }
         Admission connection = outcome(admission);
@@ -480,8 +477,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         Admission admitted = connection;
         if (route.guard() != null) {
             CompletableFuture<Admission> routeAdmission = caller.routeAdmission(route.guard(), ctx.channel(), connection);
-            if (!routeAdmission.isDone()) {
-                routeAdmission.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
+            if (awaiting(ctx, routeAdmission, request)) {
                 return;
             }
             admitted = outcome(routeAdmission);
@@ -583,6 +579,18 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         }
         reader.audit(context, caller.identity(), name, SecretRead.unavailable(refusal.code(), refusal.reason(), refusal.retryAfter()));
         respondError(ctx, context, refusal.code(), null, refusal.retryAfter());
+        return true;
+    }
+
+    /**
+     * Whether the request must wait for {@code decision} (Entra, OCSP, a route's checks): it is then
+     * served again from the start, on this event loop, once the decision is known.
+     */
+    private boolean awaiting(ChannelHandlerContext ctx, CompletableFuture<Admission> decision, Pending request) {
+        if (decision.isDone()) {
+            return false;
+        }
+        decision.whenComplete((ignored, failure) -> ctx.executor().execute(() -> serveWhenAdmitted(ctx, request)));
         return true;
     }
 

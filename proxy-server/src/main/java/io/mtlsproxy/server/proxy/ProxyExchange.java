@@ -279,6 +279,12 @@ public final class ProxyExchange implements UpstreamListener {
         if (done) {
             return;
         }
+        abandonUpstream();
+        // an attempt still connecting sees done and gives its connection back
+    }
+
+    /** Ends the exchange before its upstream finished: its connection is closed, never pooled again. */
+    private void abandonUpstream() {
         done = true;
         cancelHeaderTimer();
         releaseQueued();
@@ -287,7 +293,6 @@ public final class ProxyExchange implements UpstreamListener {
             lease.channel().close();
             target.finished();
         }
-        // an attempt still connecting sees done and gives its connection back
     }
 
     private void armHeaderTimer() {
@@ -475,14 +480,7 @@ public final class ProxyExchange implements UpstreamListener {
     }
 
     private void fail(ErrorCode code, String why) {
-        done = true;
-        cancelHeaderTimer();
-        releaseQueued();
-        if (lease != null) {
-            lease.relay().detach();
-            lease.channel().close();
-            target.finished();
-        }
+        abandonUpstream();
         log.info("upstream request failed route={} target={} requestId={} code={} reason={}", route.name(), target,
                 requestId, code.code(), why);
         owner.failed(code);

@@ -8,6 +8,7 @@ import io.mtlsproxy.core.config.IdentityHeadersConfig;
 import io.mtlsproxy.core.config.ProxyRouteConfig;
 import io.mtlsproxy.core.forwarded.IdentityHeaders;
 import io.mtlsproxy.core.forwarded.SigningKeyFile;
+import io.mtlsproxy.core.identity.SubjectAltNames;
 import io.mtlsproxy.core.config.UpstreamConfig;
 import io.mtlsproxy.server.tls.RouteGuard;
 import io.netty.handler.ssl.SslContext;
@@ -86,19 +87,15 @@ public final class ProxyRoutes implements AutoCloseable {
 
     /** The gateway's URI SAN (a SPIFFE id, say), as Envoy writes its own in XFCC's By; null without one. */
     private static String ownUri(X509Certificate certificate) {
-        try {
-            java.util.Collection<List<?>> names = certificate == null ? null : certificate.getSubjectAlternativeNames();
-            if (names != null) {
-                for (List<?> name : names) {
-                    if (name.size() >= 2 && Integer.valueOf(6).equals(name.get(0))) {
-                        return String.valueOf(name.get(1));
-                    }
-                }
-            }
-        } catch (java.security.cert.CertificateParsingException e) {
-            // a certificate whose SANs do not parse has no URI to give
+        if (certificate == null) {
+            return null;
         }
-        return null;
+        try {
+            List<String> uris = SubjectAltNames.of(certificate).uris();
+            return uris.isEmpty() ? null : uris.get(0);
+        } catch (java.security.cert.CertificateParsingException e) {
+            return null; // a certificate whose SANs do not parse has no URI to give
+        }
     }
 
     public boolean isEmpty() {

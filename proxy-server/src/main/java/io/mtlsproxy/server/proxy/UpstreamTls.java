@@ -6,6 +6,7 @@ import io.mtlsproxy.core.config.UpstreamTlsConfig;
 import io.mtlsproxy.core.pki.KeyMaterial;
 import io.mtlsproxy.core.pki.PemFiles;
 import io.mtlsproxy.core.pki.PkiException;
+import io.mtlsproxy.server.tls.ServerTls;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
@@ -29,16 +30,6 @@ import org.slf4j.LoggerFactory;
 final class UpstreamTls {
     private static final Logger log = LoggerFactory.getLogger(UpstreamTls.class);
     private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
-    private static final List<String> CIPHER_SUITES = List.of(
-            "TLS_AES_128_GCM_SHA256",
-            "TLS_AES_256_GCM_SHA384",
-            "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     private UpstreamTls() {}
 
@@ -60,7 +51,7 @@ final class UpstreamTls {
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(sslProvider)
                 .protocols(PROTOCOLS)
-                .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
+                .ciphers(ServerTls.CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
                 // the JDK's PKIX checks the chain either way; "HTTPS" adds the host-name check
                 .endpointIdentificationAlgorithm(tls.insecureSkipHostnameVerification() ? null : "HTTPS");
         if (offerH2) {

@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
 public final class ServerTls {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
 
-    /** TLS 1.3 suites (BoringSSL always enables all three) and the TLS 1.2 ECDHE + AEAD suites. */
-    static final List<String> CIPHER_SUITES = List.of(
+    /**
+     * TLS 1.3 suites (BoringSSL always enables all three) and the TLS 1.2 ECDHE + AEAD suites: the
+     * gateway's suites in both directions, towards devices and towards upstreams.
+     */
+    public static final List<String> CIPHER_SUITES = List.of(
             "TLS_AES_128_GCM_SHA256",
             "TLS_AES_256_GCM_SHA384",
             "TLS_CHACHA20_POLY1305_SHA256",
