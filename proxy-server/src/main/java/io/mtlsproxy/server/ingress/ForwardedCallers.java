@@ -14,7 +14,7 @@ import io.netty.handler.codec.http.HttpRequest;
 final class ForwardedCallers implements CallerSource {
     private final ForwardedIdentities identities;
     private final boolean trusted;
-    private String lastKey;
+    private java.util.List<String> lastKey;
     private Caller last;
 
     ForwardedCallers(ForwardedIdentities identities, Channel channel) {
@@ -27,7 +27,7 @@ final class ForwardedCallers implements CallerSource {
         if (!trusted) {
             return identities.untrusted(channel, request.headers());
         }
-        String key = identities.certificateKey(request.headers());
+        java.util.List<String> key = identities.certificateKey(request.headers());
         if (key == null) {
             return Caller.anonymous();
         }

@@ -88,21 +88,24 @@ public final class ForwardedIdentities {
         return peer instanceof InetSocketAddress inet && inet.getAddress() != null && trustedProxies.contains(inet.getAddress());
     }
 
-    /** The forwarded certificate's text, as a key for remembering the last caller of a connection; null when none. */
-    String certificateKey(HttpHeaders headers) {
-        StringBuilder key = null;
-        for (Source source : sources) {
+    /**
+     * The certificate headers' values, as a key for remembering the last caller of a connection: the
+     * headers' own strings, no copy of them; null when the request carries none of them.
+     */
+    List<String> certificateKey(HttpHeaders headers) {
+        List<String> key = null;
+        for (int i = 0; i < sources.size(); i++) {
+            Source source = sources.get(i);
             String value = headers.get(source.header());
             if (value != null) {
-                key = key == null ? new StringBuilder(value.length() + 16) : key.append('\n');
-                key.append(source.format().ordinal()).append(':').append(value);
-                String chain = source.chainHeader() == null ? null : headers.get(source.chainHeader());
-                if (chain != null) {
-                    key.append('\n').append(chain);
+                if (key == null) {
+                    key = java.util.Arrays.asList(new String[sources.size() * 2]);
                 }
+                key.set(2 * i, value);
+                key.set(2 * i + 1, source.chainHeader() == null ? null : headers.get(source.chainHeader()));
             }
         }
-        return key == null ? null : key.toString();
+        return key;
     }
 
     /** Whether an admitted caller was revoked since (a CRL refresh, the deny list): it is then decided again. */
