@@ -1,4 +1,4 @@
-package io.mtlsproxy.perf;
+package io.mtlsproxy.perf.jmh;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.mtlsproxy.backends.AppSettingsBackend;
