@@ -55,7 +55,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class PolicyBenchmark {
-    private static final int DISTINCT_DEVICES = 2048;
+    private static final int DISTINCT_DEVICES = 1024;
 
     /**
      * A kiosk policy as an operator would write it: the issuing CA, kiosk subjects, and a SAN in the
