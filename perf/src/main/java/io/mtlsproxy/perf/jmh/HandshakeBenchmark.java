@@ -185,6 +185,7 @@ public class HandshakeBenchmark {
                 ReferenceCountUtil.release(server);
             }
         }
+        // and a fresh handshake must not resume: its server sends about as much as the first full one
         InMemoryHandshake.Transcript again = fullHandshake();
         if (again.serverBytes() + serverCertificateBytes <= full.serverBytes() + 64) {
             throw new IllegalStateException("a fresh handshake looks resumed: " + again + " vs " + full);

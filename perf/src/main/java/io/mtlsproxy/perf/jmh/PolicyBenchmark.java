@@ -16,6 +16,7 @@ import io.mtlsproxy.policy.rules.CompiledPolicy;
 import io.mtlsproxy.policy.rules.PolicyCompiler;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -142,6 +143,6 @@ public class PolicyBenchmark {
     /** The compiled issuer / subject / CN / SAN rules alone, on an identity already pinned. */
     @Benchmark
     public CheckResult compiledRulesOnly() {
-        return kioskPolicy.syncChecks().check(pinned, new CheckContext(Instant.now(clock), java.time.Duration.ZERO));
+        return kioskPolicy.syncChecks().check(pinned, new CheckContext(Instant.now(clock), Duration.ZERO));
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * sets up (which proves resumption and full handshakes), runs both handshakes, and releases; a device
  * the server does not trust is refused instead of counted as a handshake.
  */
-class InMemoryHandshakeTest {
+class HandshakeBenchmarkTest {
     @ParameterizedTest
     @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
     void everyBenchmarkCombinationSetsUpAndRunsBothHandshakes(SslProvider provider) throws Exception {
