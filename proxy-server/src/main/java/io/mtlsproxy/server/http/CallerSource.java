@@ -9,8 +9,12 @@ public interface CallerSource {
     /** @return the request's caller; a refused or anonymous one when the request names no acceptable client */
     Caller callerOf(Channel channel, HttpRequest request);
 
-    /** The device's address for logs and audit records: the connection's peer unless someone trusted said otherwise. */
-    default String clientAddress(Channel channel, HttpRequest request) {
-        return io.mtlsproxy.server.tls.HandshakeFailureLog.address(channel);
+    /**
+     * The device's address for logs and audit records: the connection's peer unless someone trusted said otherwise.
+     *
+     * @param peer the connection's peer address as text, formatted once per connection by the caller
+     */
+    default String clientAddress(String peer, HttpRequest request) {
+        return peer;
     }
 }

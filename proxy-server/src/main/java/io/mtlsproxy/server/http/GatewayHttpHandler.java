@@ -74,6 +74,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private String proxyRouteInUse; // the proxy route of the request being answered, for the metrics
     private Caller lastCaller;     // of the last response, for the lockout count
+    private String peer;           // the connection's peer address as text: formatted once, not per request
 
     public GatewayHttpHandler(HttpSettings settings, SecretReader reader, ActiveRequests active) {
         this(settings, reader, active, RequestObserver.NONE, RequestLimits.NONE, ConnectionCaller.INSTANCE);
@@ -198,7 +199,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private void onHead(ChannelHandlerContext ctx, HttpRequest request) {
         RequestContext context = new RequestContext(
                 requestIds.next(request.headers().get(Responses.X_REQUEST_ID)),
-                callers.clientAddress(ctx.channel(), request),
+                callers.clientAddress(peer(ctx), request),
                 request.method().name(),
                 request.uri(),
                 System.nanoTime(),
@@ -228,6 +229,13 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
         }
         current = new Pending(context, callers.callerOf(ctx.channel(), request), request.method(), request.uri(), null, null,
                 ifNoneMatch(request), null);
+    }
+
+    private String peer(ChannelHandlerContext ctx) {
+        if (peer == null) {
+            peer = HandshakeFailureLog.address(ctx.channel());
+        }
+        return peer;
     }
 
     private static String pathOf(String uri) {

@@ -46,8 +46,7 @@ final class ForwardedCallers implements CallerSource {
      * like an address is ignored rather than logged.
      */
     @Override
-    public String clientAddress(Channel channel, HttpRequest request) {
-        String socket = io.mtlsproxy.server.tls.HandshakeFailureLog.address(channel);
+    public String clientAddress(String socket, HttpRequest request) {
         String forwarded = trusted ? request.headers().get("x-forwarded-for") : null;
         if (forwarded == null) {
             return socket;
