@@ -88,7 +88,9 @@ record LoadOptions(Mode mode, String host, int port, Path cert, Path key, Path c
             throw new IllegalArgumentException(option + " is required");
         }
         if (value.isNegative() || value.compareTo(MAX_DURATION) > 0) {
-            throw new IllegalArgumentException(option + " must be between 0 and " + MAX_DURATION.toMinutes() + "m, not " + value);
+            // a benchmark is bounded: nobody leaves a load generator running by accident
+            throw new IllegalArgumentException(option + " must be at most " + MAX_DURATION.toMinutes()
+                    + "m and not negative, not " + value);
         }
     }
 
