@@ -4,7 +4,7 @@ import io.mtlsproxy.core.config.DurationText;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.OptionalLong;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -117,11 +117,10 @@ public final class LoadHarness implements Callable<Integer> {
     public Integer call() throws Exception {
         LoadOptions options = options();
         PrintWriter err = spec.commandLine().getErr();
-        OptionalLong files = ServerProcess.ownMaxOpenFiles();
-        if (files.isPresent() && files.getAsLong() < options.filesNeeded()) {
-            err.printf("load: the open-file limit (ulimit -n) is %d but %d connections need about %d: "
-                    + "raise it (ulimit -n %d) or lower --concurrency%n",
-                    files.getAsLong(), options.concurrency(), options.filesNeeded(), options.filesNeeded());
+        Optional<String> fileLimit = ObservedProcess.fileLimitProblem(ObservedProcess.ownMaxOpenFiles(), options);
+        if (fileLimit.isPresent()) {
+            err.println("load: " + fileLimit.get());
+            err.flush();
             return 2;
         }
         LoadResult result = LoadRun.execute(options);

@@ -7,12 +7,14 @@ import java.util.List;
  *
  * @param transport the client's Netty transport, {@code epoll} or {@code nio}
  * @param counts what happened inside the measured window
+ * @param clientCpuSeconds CPU seconds the harness itself used in the window (idle: the hold); -1 without /proc
  * @param server the server's figures, or {@code null} without {@code --server-pid}
  * @param connectionsOpened idle: connections that became live; other modes: 0
  * @param connectionsAtEnd idle: of those, still open when the hold ended; other modes: 0
  * @param warnings things the reader should know (a server fd limit too low, jcmd unavailable)
  */
-record LoadResult(LoadOptions options, String transport, LoadStats.Counts counts, ServerFigures server,
+record LoadResult(LoadOptions options, String transport, LoadStats.Counts counts, double clientCpuSeconds,
+        ServerFigures server,
         long connectionsOpened, long connectionsAtEnd, List<String> warnings) {
 
     LoadResult {

@@ -39,6 +39,7 @@ final class LoadRun {
     private final LoadOptions options;
     private final NanoClock clock;
     private final List<String> warnings = new ArrayList<>();
+    private final Optional<ObservedProcess> self = ObservedProcess.self();
 
     LoadRun(LoadOptions options, NanoClock clock) {
         this.options = options;
@@ -50,7 +51,7 @@ final class LoadRun {
     }
 
     LoadResult execute() throws Exception {
-        ServerProcess server = options.serverPid() == null ? null : new ServerProcess(options.serverPid());
+        ObservedProcess server = options.serverPid() == null ? null : new ObservedProcess(options.serverPid());
         if (server != null) {
             server.maxOpenFiles().ifPresent(limit -> {
                 if (options.mode().holdsConnections() && limit < options.filesNeeded()) {
@@ -82,7 +83,7 @@ final class LoadRun {
     }
 
     /** Every mode but idle: loops making requests until the window ends. */
-    private LoadResult load(ServerProcess server, SslContext ssl, EventLoopGroup group, Bootstrap bootstrap,
+    private LoadResult load(ObservedProcess server, SslContext ssl, EventLoopGroup group, Bootstrap bootstrap,
             ChannelGroup channels, String transport) throws InterruptedException {
         long start = clock.nanoTime();
         long windowStart = start + options.warmup().toNanos();
@@ -106,17 +107,19 @@ final class LoadRun {
         }
         sleepUntil(windowStart);
         double cpuBefore = server == null ? 0 : server.cpuSeconds();
+        double clientBefore = clientCpu();
         sleepUntil(windowEnd);
         double cpuAfter = server == null ? 0 : server.cpuSeconds();
+        double clientUsed = clientCpu() - clientBefore;
         stop(run, channels, finished);
         LoadStats.Counts counts = stats.snapshot(windowEnd - windowStart);
         LoadResult.ServerFigures figures = server == null ? null
                 : new LoadResult.ServerFigures(server.pid(), cpuAfter - cpuBefore, null, null, null, null);
-        return new LoadResult(options, transport, counts, figures, 0, 0, warnings);
+        return new LoadResult(options, transport, counts, clientBefore < 0 ? -1 : clientUsed, figures, 0, 0, warnings);
     }
 
     /** Idle: open every connection (a bounded number at a time), prove each live, hold them all. */
-    private LoadResult idle(ServerProcess server, SslContext ssl, EventLoopGroup group, Bootstrap bootstrap,
+    private LoadResult idle(ObservedProcess server, SslContext ssl, EventLoopGroup group, Bootstrap bootstrap,
             ChannelGroup channels, String transport) throws InterruptedException {
         Long rssBefore = server == null ? null : rssAfterOptionalGc(server);
         Long heapBefore = server == null ? null : heap(server);
@@ -166,24 +169,32 @@ final class LoadRun {
         Long heapAfter = server == null ? null : heap(server);
         long holdStart = clock.nanoTime();
         double cpuBefore = server == null ? 0 : server.cpuSeconds();
+        double clientBefore = clientCpu();
         sleepUntil(holdStart + options.duration().toNanos());
         double cpuAfter = server == null ? 0 : server.cpuSeconds();
+        double clientUsed = clientCpu() - clientBefore;
         long atEnd = channels.stream().filter(Channel::isActive).count();
         long held = clock.nanoTime() - holdStart;
         stop(run, channels, finished);
         LoadResult.ServerFigures figures = server == null ? null
                 : new LoadResult.ServerFigures(server.pid(), cpuAfter - cpuBefore, rssBefore, rssAfter, heapBefore, heapAfter);
-        return new LoadResult(options, transport, stats.snapshot(held), figures, opened, atEnd, warnings);
+        return new LoadResult(options, transport, stats.snapshot(held), clientBefore < 0 ? -1 : clientUsed, figures,
+                opened, atEnd, warnings);
     }
 
-    private Long rssAfterOptionalGc(ServerProcess server) {
+    /** The harness's own CPU seconds so far, or -1 where /proc is not there. */
+    private double clientCpu() {
+        return self.map(ObservedProcess::cpuSeconds).orElse(-1.0);
+    }
+
+    private Long rssAfterOptionalGc(ObservedProcess server) {
         if (options.serverGc() && server.heapUsedKib(true).isEmpty()) {
             warnings.add("jcmd could not run a GC in process " + server.pid());
         }
         return server.rssKib();
     }
 
-    private Long heap(ServerProcess server) {
+    private Long heap(ObservedProcess server) {
         // the GC, if asked for, ran just before the RSS reading
         Optional<Long> used = server.heapUsedKib(false);
         if (used.isEmpty() && warnings.stream().noneMatch(w -> w.startsWith("jcmd"))) {

@@ -57,6 +57,7 @@ final class Report {
             connections.put("openAtEnd", result.connectionsAtEnd());
             root.put("connections", connections);
         }
+        root.put("clientCpuSeconds", result.clientCpuSeconds() < 0 ? null : round(result.clientCpuSeconds()));
         root.put("server", server(result));
         root.put("warnings", result.warnings());
         return root;
@@ -70,8 +71,10 @@ final class Report {
         Map<String, Object> tree = new LinkedHashMap<>();
         tree.put("pid", server.pid());
         tree.put("cpuSeconds", round(server.cpuSeconds()));
-        tree.put("requestsPerCoreSecond", round(server.perCoreSecond(result.counts().responses())));
-        if (result.options().mode().holdsConnections()) {
+        boolean holds = result.options().mode().holdsConnections();
+        // idle: the CPU it costs to hold connections; requests per core-second would mean nothing
+        tree.put("requestsPerCoreSecond", holds ? null : round(server.perCoreSecond(result.counts().responses())));
+        if (holds) {
             tree.put("rssBeforeKiB", server.rssBeforeKib());
             tree.put("rssAfterKiB", server.rssAfterKib());
             tree.put("rssPerConnectionBytes",
@@ -118,10 +121,14 @@ final class Report {
         if (options.mode().holdsConnections()) {
             row(out, "connections", result.connectionsOpened() + " opened and live, " + result.connectionsAtEnd() + " still open at the end");
         }
+        if (result.clientCpuSeconds() >= 0) {
+            row(out, "client cpu", fmt(result.clientCpuSeconds()) + " s (this harness)");
+        }
         LoadResult.ServerFigures server = result.server();
         if (server != null) {
-            row(out, "server cpu", fmt(server.cpuSeconds()) + " s (pid " + server.pid() + "), "
-                    + fmt(server.perCoreSecond(counts.responses())) + " requests per server core-second");
+            row(out, "server cpu", fmt(server.cpuSeconds()) + " s (pid " + server.pid() + "), " + (options.mode().holdsConnections()
+                    ? "while holding the connections"
+                    : fmt(server.perCoreSecond(counts.responses())) + " requests per server core-second"));
             if (options.mode().holdsConnections()) {
                 Long rss = LoadResult.ServerFigures.perConnection(server.rssBeforeKib(), server.rssAfterKib(), result.connectionsOpened());
                 Long heap = LoadResult.ServerFigures.perConnection(server.heapBeforeKib(), server.heapAfterKib(), result.connectionsOpened());

@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mtlsproxy.core.config.ConfigLoader;
 import io.mtlsproxy.core.config.GatewayConfig;
+import io.mtlsproxy.core.pki.CertificateBuilder;
+import io.mtlsproxy.core.pki.IssuedCertificate;
 import io.mtlsproxy.server.Gateway;
 import io.mtlsproxy.server.cli.DemoPki;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -152,6 +155,21 @@ class LoadHarnessGatewayTest {
         assertThat(result.counts().responses()).isZero();
         assertThat(result.counts().error(ErrorKind.BODY)).isPositive();
         assertThat(result.errors()).isEqualTo(result.counts().error(ErrorKind.BODY));
+    }
+
+    @Test
+    void certificateFromAnotherCaIsATlsError() throws Exception {
+        IssuedCertificate rogueCa = CertificateBuilder.ca("CN=rogue root,O=elsewhere").selfSigned();
+        IssuedCertificate rogue = CertificateBuilder.client("CN=allowed-device,O=mtls-proxy demo").signedBy(rogueCa);
+        Path cert = Files.writeString(dir.resolve("rogue.pem"), rogue.presentedChainPem());
+        Path key = Files.writeString(dir.resolve("rogue.key"), rogue.privateKeyPem());
+        List<String> line = args("handshake");
+        line.set(line.indexOf("--cert") + 1, cert.toString());
+        line.set(line.indexOf("--key") + 1, key.toString());
+        LoadResult result = LoadRun.execute(LoadHarness.parse(line.toArray(String[]::new)));
+        assertThat(result.counts().responses()).isZero();
+        assertThat(result.counts().error(ErrorKind.TLS)).isPositive();
+        assertThat(result.errors()).isEqualTo(result.counts().error(ErrorKind.TLS));
     }
 
     @Test

@@ -86,6 +86,15 @@ class LoadOptionsTest {
     }
 
     @Test
+    void tooLowFileLimitIsReportedWithTheUlimitToSet() {
+        LoadOptions thousand = LoadHarness.parse(with("--mode", "idle", "--concurrency", "1000"));
+        assertThat(ObservedProcess.fileLimitProblem(java.util.OptionalLong.of(1024), thousand)).hasValueSatisfying(
+                problem -> assertThat(problem).contains("(ulimit -n) is 1024", "1000 connections", "ulimit -n 1064"));
+        assertThat(ObservedProcess.fileLimitProblem(java.util.OptionalLong.of(1064), thousand)).isEmpty();
+        assertThat(ObservedProcess.fileLimitProblem(java.util.OptionalLong.empty(), thousand)).isEmpty();
+    }
+
+    @Test
     void refusedOptionsExitWithUsageCodeBeforeAnyConnection() {
         StringWriter err = new StringWriter();
         CommandLine line = LoadHarness.commandLine();

@@ -10,21 +10,31 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server under load, seen from outside through /proc and jcmd: CPU time, resident memory and
- * (for a JVM) used heap. The harness reads it only between phases, never while measuring.
+ * A process seen from outside through /proc and jcmd: CPU time, resident memory and (for a JVM)
+ * used heap. The server under load, and the harness itself (to show what the load cost the
+ * client). Read only at phase boundaries, never while measuring.
  */
-final class ServerProcess {
+final class ObservedProcess {
     private final long pid;
     private final Path proc;
     private final long clockTicksPerSecond;
 
-    ServerProcess(long pid) {
+    ObservedProcess(long pid) {
         this.pid = pid;
         this.proc = Path.of("/proc", Long.toString(pid));
         if (!Files.isReadable(proc.resolve("stat"))) {
-            throw new IllegalArgumentException("--server-pid " + pid + ": no readable /proc/" + pid + "/stat");
+            throw new IllegalArgumentException("process " + pid + ": no readable /proc/" + pid + "/stat");
         }
         this.clockTicksPerSecond = clockTicks();
+    }
+
+    /** The harness's own process, or empty where there is no /proc (not Linux). */
+    static Optional<ObservedProcess> self() {
+        try {
+            return Optional.of(new ObservedProcess(ProcessHandle.current().pid()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     long pid() {
@@ -103,5 +113,19 @@ final class ServerProcess {
         } catch (IOException | IllegalArgumentException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /**
+     * Why {@code limit} (a soft ulimit -n) is too low for a run, or empty when it is enough; a
+     * process can raise its soft limit only from its shell, so the harness says so and stops.
+     */
+    static Optional<String> fileLimitProblem(OptionalLong limit, LoadOptions options) {
+        if (limit.isEmpty() || limit.getAsLong() >= options.filesNeeded()) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(java.util.Locale.ROOT,
+                "the open-file limit (ulimit -n) is %d but %d connections need about %d: "
+                        + "raise it in the shell that starts the harness (ulimit -n %d) or lower --concurrency",
+                limit.getAsLong(), options.concurrency(), options.filesNeeded(), options.filesNeeded()));
     }
 }
