@@ -3,7 +3,6 @@ package io.mtlsproxy.perf.load;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -103,7 +102,7 @@ final class LoadRun {
             }
         };
         for (int i = 0; i < options.concurrency(); i++) {
-            new ConnectionLoop(run, bootstrap, (EventLoop) group.next(), progress).start();
+            new ConnectionLoop(run, bootstrap, group.next(), progress).start();
         }
         sleepUntil(windowStart);
         double cpuBefore = server == null ? 0 : server.cpuSeconds();
@@ -156,7 +155,7 @@ final class LoadRun {
             }
         };
         for (int i = 0; i < total; i++) {
-            loops.add(new ConnectionLoop(run, bootstrap, (EventLoop) group.next(), progress));
+            loops.add(new ConnectionLoop(run, bootstrap, group.next(), progress));
         }
         for (int i = 0; i < Math.min(total, IDLE_OPENING_IN_FLIGHT); i++) {
             startNext.run();
