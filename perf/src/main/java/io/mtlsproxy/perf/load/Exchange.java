@@ -97,9 +97,14 @@ final class Exchange extends ChannelInboundHandlerAdapter implements ResponsePar
             run.stats.response(requestStart, now);
         }
         if (run.options.mode().holdsConnections()) {
-            holding = true;
-            settled.accept(!serverCloses && status == 200 && bodyMatched);
-            if (serverCloses) {
+            boolean ok = status == 200 && bodyMatched;
+            if (ok && serverCloses) {
+                // a connection the server will not keep cannot be held
+                run.stats.error(ErrorKind.CLOSED, connectionStart, now);
+            }
+            holding = ok && !serverCloses;
+            settled.accept(holding);
+            if (!holding) {
                 ctx.close();
             }
         } else if (!serverCloses && sent < run.requestsPerConnection && run.accepting()) {

@@ -123,6 +123,15 @@ class LoadHarnessGatewayTest {
     }
 
     @Test
+    void idleConnectionWhoseFirstAnswerIsRefusedIsNotHeld() throws Exception {
+        LoadResult result = run("idle", "--concurrency", "3", "--path", "/v1/secrets/not-granted");
+        assertThat(result.connectionsOpened()).isZero();
+        assertThat(result.connectionsAtEnd()).isZero();
+        assertThat(result.counts().error(ErrorKind.STATUS)).isEqualTo(3);
+        assertThat(result.errors()).isEqualTo(3);
+    }
+
+    @Test
     void fixedRateSendsNoMoreThanTheSchedule() throws Exception {
         LoadResult result = run("keepalive", "--rate", "200");
         assertThat(result.errors()).isZero();
