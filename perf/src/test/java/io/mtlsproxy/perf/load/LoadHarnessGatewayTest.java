@@ -182,6 +182,18 @@ class LoadHarnessGatewayTest {
     }
 
     @Test
+    void serverThatNeverAnswersIsATimeout() throws Exception {
+        // the kernel completes the TCP handshakes into the backlog; nobody ever reads the ClientHello
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<String> line = args("handshake", "--timeout", "200ms", "--duration", "1s", "--warmup", "0s");
+            line.set(line.indexOf("--port") + 1, Integer.toString(silent.getLocalPort()));
+            LoadResult result = LoadRun.execute(LoadHarness.parse(line.toArray(String[]::new)));
+            assertThat(result.counts().error(ErrorKind.TIMEOUT)).isPositive();
+            assertThat(result.errors()).isEqualTo(result.counts().error(ErrorKind.TIMEOUT));
+        }
+    }
+
+    @Test
     void nothingListeningIsAConnectError() throws Exception {
         int closed;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
