@@ -34,7 +34,9 @@ access:
 secrets:
   backends: [{type: appsettings, name: builtin, values: {bench-secret: "s3cr3t-value-for-benchmarks"}}]
 YAML
-java ${GW_JAVA_OPTS:-} -jar "$JAR" serve --config "$WORK/gateway.yaml" > "$WORK/gateway.log" 2>&1 &
+# the log goes outside the configuration's folder: the reload watcher would wake on every audit line
+mkdir -p "$WORK/logs"
+java ${GW_JAVA_OPTS:-} -jar "$JAR" serve --config "$WORK/gateway.yaml" > "$WORK/logs/gateway.log" 2>&1 &
 GW_PID=$!
 for _ in $(seq 100); do ss -ltn "sport = :$GW_PORT" | grep -q LISTEN && break; sleep 0.2; done
 "$BENCH/nginx-mtls.sh" start "$NGINX_PORT" "$PKI" >/dev/null
@@ -60,4 +62,4 @@ for round in 1 2; do
     run "round $round $name keep-alive" "$port" "$path" env PATHQ="$path" "$BENCH/requests.sh" "127.0.0.1:$port" "$PKI" "$SECS" "$CONNS"
   done
 done
-echo "== gateway log (last lines)"; tail -3 "$WORK/gateway.log"
+echo "== gateway log (last lines)"; tail -3 "$WORK/logs/gateway.log"

@@ -1,4 +1,4 @@
-package io.mtlsproxy.perf;
+package io.mtlsproxy.perf.jmh;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import io.mtlsproxy.backends.AppSettingsBackend;
@@ -38,9 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(2)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
 public class SecretCacheBenchmark {
     private ExecutorService executor;
     private SecretBackends backends;
