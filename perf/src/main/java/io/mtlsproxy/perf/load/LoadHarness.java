@@ -1,6 +1,7 @@
 package io.mtlsproxy.perf.load;
 
 import io.mtlsproxy.core.config.DurationText;
+import io.netty.util.ResourceLeakDetector;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,6 +91,11 @@ public final class LoadHarness implements Callable<Integer> {
     boolean allowErrors;
 
     public static void main(String[] args) {
+        // as the gateway does: Netty's default leak sampling records stack traces (~1% of a keep-alive
+        // request's CPU) and the client must stay cheap; the tests run it paranoid, the property still wins
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+        }
         System.exit(commandLine().execute(args));
     }
 
