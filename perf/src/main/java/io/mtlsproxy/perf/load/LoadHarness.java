@@ -78,8 +78,10 @@ public final class LoadHarness implements Callable<Integer> {
             description = "per connect, handshake and request (default: ${DEFAULT-VALUE})")
     Duration timeout;
 
-    @Option(names = "--server-pid", paramLabel = "PID", description = "the server's process: CPU time, RSS and heap")
-    Long serverPid;
+    @Option(names = "--server-pid", paramLabel = "PID[,PID...]", split = ",",
+            description = "the server's processes (e.g. nginx's master and workers): CPU time and RSS summed over them, "
+                    + "heap of the first")
+    java.util.List<Long> serverPids;
 
     @Option(names = "--server-gc", description = "force a full GC in the server (jcmd) before each memory reading")
     boolean serverGc;
@@ -113,7 +115,7 @@ public final class LoadHarness implements Callable<Integer> {
     LoadOptions options() {
         try {
             return new LoadOptions(mode, host, port, cert, key, ca, path, expectBody, concurrency, duration, warmup, rate,
-                    threads, requestsPerConnection, timeout, serverPid, serverGc, json, allowErrors);
+                    threads, requestsPerConnection, timeout, serverPids == null ? java.util.List.of() : serverPids, serverGc, json, allowErrors);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -14,12 +14,12 @@ import java.util.Objects;
  *     corrected), or {@code null} for closed loop
  * @param requestsPerConnection churn only: requests on each connection before it closes
  * @param timeout per request (from its intended start), per connect and per handshake
- * @param serverPid the server's process, for its CPU time, memory and heap; or {@code null}
+ * @param serverPids the server's processes, for their CPU time and memory (summed) and the first one's heap; empty for none
  * @param serverGc force a full GC in the server (jcmd) before each memory reading
  */
 record LoadOptions(Mode mode, String host, int port, Path cert, Path key, Path ca, String path, String expectBody,
         int concurrency, Duration duration, Duration warmup, Double rate, int threads, int requestsPerConnection,
-        Duration timeout, Long serverPid, boolean serverGc, boolean json, boolean allowErrors) {
+        Duration timeout, java.util.List<Long> serverPids, boolean serverGc, boolean json, boolean allowErrors) {
 
     static final Duration MAX_DURATION = Duration.ofMinutes(10);
     static final int MAX_CONCURRENCY = 100_000;
@@ -62,7 +62,7 @@ record LoadOptions(Mode mode, String host, int port, Path cert, Path key, Path c
         if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("--timeout must be more than 0 and at most " + MAX_DURATION.toMinutes() + "m");
         }
-        if (serverGc && serverPid == null) {
+        if (serverGc && serverPids.isEmpty()) {
             throw new IllegalArgumentException("--server-gc needs --server-pid");
         }
     }

@@ -50,7 +50,7 @@ final class LoadRun {
     }
 
     LoadResult execute() throws Exception {
-        ObservedProcess server = options.serverPid() == null ? null : new ObservedProcess(options.serverPid());
+        ObservedProcess server = options.serverPids().isEmpty() ? null : new ObservedProcess(options.serverPids());
         if (server != null) {
             server.maxOpenFiles().ifPresent(limit -> {
                 if (options.mode().holdsConnections() && limit < options.filesNeeded()) {

@@ -5,25 +5,32 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A process seen from outside through /proc and jcmd: CPU time, resident memory and (for a JVM)
- * used heap. The server under load, and the harness itself (to show what the load cost the
- * client). Read only at phase boundaries, never while measuring.
+ * A server seen from outside through /proc and jcmd: CPU time and resident memory summed over its
+ * processes (nginx: a master and its workers), and for a JVM the used heap of the first. The server
+ * under load, and the harness itself (to show what the load cost the client). Read only at phase
+ * boundaries, never while measuring.
  */
 final class ObservedProcess {
     private final long pid;
-    private final Path proc;
+    private final List<Path> procs;
     private final long clockTicksPerSecond;
 
-    ObservedProcess(long pid) {
-        this.pid = pid;
-        this.proc = Path.of("/proc", Long.toString(pid));
-        if (!Files.isReadable(proc.resolve("stat"))) {
-            throw new IllegalArgumentException("process " + pid + ": no readable /proc/" + pid + "/stat");
+    ObservedProcess(List<Long> pids) {
+        if (pids.isEmpty()) {
+            throw new IllegalArgumentException("no process given");
+        }
+        this.pid = pids.get(0);
+        this.procs = pids.stream().map(each -> Path.of("/proc", Long.toString(each))).toList();
+        for (Path proc : procs) {
+            if (!Files.isReadable(proc.resolve("stat"))) {
+                throw new IllegalArgumentException("process " + proc.getFileName() + ": no readable " + proc + "/stat");
+            }
         }
         this.clockTicksPerSecond = clockTicks();
     }
@@ -31,7 +38,7 @@ final class ObservedProcess {
     /** The harness's own process, or empty where there is no /proc (not Linux). */
     static Optional<ObservedProcess> self() {
         try {
-            return Optional.of(new ObservedProcess(ProcessHandle.current().pid()));
+            return Optional.of(new ObservedProcess(List.of(ProcessHandle.current().pid())));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
@@ -41,17 +48,26 @@ final class ObservedProcess {
         return pid;
     }
 
-    /** User plus system CPU seconds the process has used so far. */
+    /** User plus system CPU seconds the processes have used so far. */
     double cpuSeconds() {
-        return (double) ProcFiles.cpuTicks(read("stat")) / clockTicksPerSecond;
+        long ticks = 0;
+        for (Path proc : procs) {
+            ticks += ProcFiles.cpuTicks(read(proc, "stat"));
+        }
+        return (double) ticks / clockTicksPerSecond;
     }
 
     long rssKib() {
-        return ProcFiles.vmRssKib(read("status"));
+        long kib = 0;
+        for (Path proc : procs) {
+            kib += ProcFiles.vmRssKib(read(proc, "status"));
+        }
+        return kib;
     }
 
+    /** The last process's limit: the one that holds the connections (the only one, or nginx's last worker). */
     OptionalLong maxOpenFiles() {
-        return ProcFiles.maxOpenFiles(read("limits"));
+        return ProcFiles.maxOpenFiles(read(procs.get(procs.size() - 1), "limits"));
     }
 
     /**
@@ -59,10 +75,23 @@ final class ObservedProcess {
      * JVM jcmd can attach to (another user, no jcmd on the PATH, nginx).
      */
     Optional<Long> heapUsedKib(boolean collectFirst) {
+        if (!isJvm()) {
+            // jcmd attaches by sending SIGQUIT, which stops nginx (gracefully): never send it to anything else
+            return Optional.empty();
+        }
         if (collectFirst && jcmd("GC.run").isEmpty()) {
             return Optional.empty();
         }
         return jcmd("GC.heap_info").map(ProcFiles::heapUsedKib);
+    }
+
+    /** Whether the first process has a JVM loaded: the only kind jcmd may be pointed at. */
+    boolean isJvm() {
+        try (java.util.stream.Stream<String> maps = Files.lines(procs.get(0).resolve("maps"), StandardCharsets.US_ASCII)) {
+            return maps.anyMatch(line -> line.endsWith("/libjvm.so"));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
     }
 
     private Optional<String> jcmd(String command) {
@@ -82,11 +111,11 @@ final class ObservedProcess {
         }
     }
 
-    private String read(String file) {
+    private static String read(Path proc, String file) {
         try {
             return Files.readString(proc.resolve(file), StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read /proc/" + pid + "/" + file + " (has the server exited?)", e);
+            throw new UncheckedIOException("cannot read " + proc + "/" + file + " (has the server exited?)", e);
         }
     }
 
