@@ -11,6 +11,7 @@
 #
 # Env: ROUNDS=2  MODES="handshake resume keepalive idle"  HS_CONNS=4 (handshake and resume loops)
 #      IDLE_CONNS=10000  WARMUP=3s (per run)  JIT_WARMUP=20 (seconds of load before round 1)
+#      KX_GROUPS=X25519 (key exchange offered to both; empty: BoringSSL's default, post-quantum first)
 #      NGINX_PORT=28443 GW_PORT=28444  GW_JAVA_OPTS=...  KEEP=1 (keep the work folder: JSON of every run)
 set -euo pipefail
 SECS=${1:-10}; CONNS=${2:-50}
@@ -63,12 +64,15 @@ ss -ltn "sport = :$GW_PORT" | grep -q LISTEN || { echo "the gateway did not star
 NGINX_MASTER=$(cat "$(cat "$BENCH_STATE/nginx-$NGINX_PORT.prefix")/nginx.pid")
 NGINX_PIDS=$(echo "$NGINX_MASTER" $(pgrep -P "$NGINX_MASTER") | tr ' ' ',')
 
-harness() { java -XX:+UseSerialGC -cp "$PERF_JAR" io.mtlsproxy.perf.load.LoadHarness --host 127.0.0.1 \
+# Both servers get the same key exchange: the harness (BoringSSL) would agree on the post-quantum X25519MLKEM768
+# with the gateway, which nginx (OpenSSL 3.0) cannot do, and measure unequal work. KX_GROUPS= measures the default.
+KX_GROUPS=${KX_GROUPS-X25519}
+harness() { java -XX:+UseSerialGC -cp "$PERF_JAR" io.mtlsproxy.perf.load.LoadHarness --host 127.0.0.1 ${KX_GROUPS:+--groups "$KX_GROUPS"} \
   --cert "$PKI/client-fullchain.crt" --key "$PKI/client.key" --ca "$PKI/root.crt" "$@"; }
-target() { # server -> harness options naming it
+target() { # server -> TARGET: the harness options naming it
   case $1 in
-    nginx) echo "--port $NGINX_PORT --path / --expect-body \"verify\":\"SUCCESS\" --server-pid $NGINX_PIDS" ;;
-    gateway) echo "--port $GW_PORT --path /v1/secrets/bench-secret --expect-body \"name\":\"bench-secret\" --server-pid $GW_PID" ;;
+    nginx) TARGET=(--port "$NGINX_PORT" --path / --expect-body '"verify":"SUCCESS"' --server-pid "$NGINX_PIDS") ;;
+    gateway) TARGET=(--port "$GW_PORT" --path /v1/secrets/bench-secret --expect-body '"name":"bench-secret"' --server-pid "$GW_PID") ;;
   esac
 }
 mode_options() {
@@ -86,18 +90,20 @@ echo "# gateway pid $GW_PID, nginx pids $NGINX_PIDS; ${SECS}s windows after $WAR
 # The JVM compiles its hot paths in the first seconds: warm the gateway up as it would be after a
 # while in production; nginx gets the same load (it needs none).
 for server in gateway nginx; do
-  # shellcheck disable=SC2046
-  eval harness $(target $server) --mode handshake --concurrency "$HS_CONNS" --duration "${JIT_WARMUP}s" --warmup 0s --allow-errors >/dev/null
-  eval harness $(target $server) --mode keepalive --concurrency "$CONNS" --duration "${JIT_WARMUP}s" --warmup 0s --allow-errors >/dev/null
+  target $server
+  harness "${TARGET[@]}" --mode handshake --concurrency "$HS_CONNS" --duration "${JIT_WARMUP}s" --warmup 0s --allow-errors >/dev/null
+  harness "${TARGET[@]}" --mode keepalive --concurrency "$CONNS" --duration "${JIT_WARMUP}s" --warmup 0s --allow-errors >/dev/null
 done
 
 for round in $(seq "$ROUNDS"); do
   if (( round % 2 )); then order="nginx gateway"; else order="gateway nginx"; fi
   for mode in $MODES; do
     for server in $order; do
-      opts=$(mode_options "$mode")
-      [[ $mode == idle && $server == gateway ]] && opts="$opts --server-gc"
-      eval harness $(target $server) $opts --json --allow-errors > "$OUT/$round-$mode-$server.json" 2> "$OUT/$round-$mode-$server.err" \
+      target $server
+      # shellcheck disable=SC2207
+      opts=($(mode_options "$mode"))
+      [[ $mode == idle && $server == gateway ]] && opts+=(--server-gc)
+      harness "${TARGET[@]}" "${opts[@]}" --json --allow-errors > "$OUT/$round-$mode-$server.json" 2> "$OUT/$round-$mode-$server.err" \
         || { echo "harness failed for $server $mode:" >&2; cat "$OUT/$round-$mode-$server.err" >&2; exit 1; }
       sleep 1 # closed connections leave TIME_WAIT and the servers settle before the next run
     done
@@ -110,6 +116,8 @@ out, rounds, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3].split()
 def run(r, mode, server):
     with open(os.path.join(out, f"{r}-{mode}-{server}.json")) as f:
         return json.load(f)
+def ratio(g, n):
+    return f"{g / n:.2f}x" if n and g is not None else "-"
 def fmt(x, unit=""):
     return "-" if x is None else (f"{x:,.0f}{unit}")
 print()
@@ -122,14 +130,13 @@ for mode in modes:
             for key, label in (("rssPerConnectionBytes", "idle RSS per connection, bytes"),
                                ("heapPerConnectionBytes", "idle live heap per connection, bytes")):
                 nv, gv = n["server"].get(key), g["server"].get(key)
-                ratio = f"{gv / nv:.2f}x" if nv and gv else "-"
                 label = f"{label} ({g['connections']['opened']:,} / {n['connections']['opened']:,} conns)"
-                print(f"{label:44} {r:>5} {fmt(nv):>12} {fmt(gv):>12} {ratio:>7}   {errs}")
+                print(f"{label:44} {r:>5} {fmt(nv):>12} {fmt(gv):>12} {ratio(gv, nv):>7}   {errs}")
             continue
         per = "handshakes" if mode in ("handshake", "resume") else "requests"
         nv, gv = n["server"]["requestsPerCoreSecond"], g["server"]["requestsPerCoreSecond"]
-        print(f"{mode + ' ' + per + ' per server core-second':44} {r:>5} {fmt(nv):>12} {fmt(gv):>12} {gv / nv:>6.2f}x   {errs}")
-        print(f"{'  absolute ' + per + '/s':44} {r:>5} {fmt(n['requestsPerSecond']):>12} {fmt(g['requestsPerSecond']):>12} {g['requestsPerSecond'] / n['requestsPerSecond']:>6.2f}x")
+        print(f"{mode + ' ' + per + ' per server core-second':44} {r:>5} {fmt(nv):>12} {fmt(gv):>12} {ratio(gv, nv):>7}   {errs}")
+        print(f"{'  absolute ' + per + '/s':44} {r:>5} {fmt(n['requestsPerSecond']):>12} {fmt(g['requestsPerSecond']):>12} {ratio(g['requestsPerSecond'], n['requestsPerSecond']):>7}")
         print(f"{'  server CPU cores used':44} {r:>5} {n['server']['cpuSeconds'] / n['durationSeconds']:>12.2f} {g['server']['cpuSeconds'] / g['durationSeconds']:>12.2f}")
         if mode == "resume":
             print(f"{'  resumed / not resumed':44} {r:>5} {str(n['resumed']) + '/' + str(n['notResumed']):>12} {str(g['resumed']) + '/' + str(g['notResumed']):>12}")

@@ -9,6 +9,7 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.security.GeneralSecurityException;
@@ -35,7 +36,12 @@ final class ClientTls {
         }
         KeyMaterial device = PemFiles.readKeyMaterial(options.cert(), options.key(), null);
         List<X509Certificate> anchors = PemFiles.readCertificates(options.ca());
-        SslContext context = SslContextBuilder.forClient()
+        SslContextBuilder builder = SslContextBuilder.forClient();
+        if (!options.groups().isEmpty()) {
+            // what is offered decides the server's work: BoringSSL peers agree on the post-quantum hybrid, OpenSSL 3.0 cannot
+            builder.option(OpenSslContextOption.GROUPS, options.groups().toArray(String[]::new));
+        }
+        SslContext context = builder
                 .sslProvider(SslProvider.OPENSSL)
                 .protocols("TLSv1.3")
                 .keyManager(cachedKeyMaterial(device))

@@ -83,6 +83,11 @@ public final class LoadHarness implements Callable<Integer> {
                     + "heap of the first")
     java.util.List<Long> serverPids;
 
+    @Option(names = "--groups", paramLabel = "GROUP[,GROUP...]", split = ",",
+            description = "key-exchange groups to offer (e.g. X25519 to match a peer without post-quantum ones); "
+                    + "default BoringSSL's, which start with X25519MLKEM768")
+    java.util.List<String> groups;
+
     @Option(names = "--server-gc", description = "force a full GC in the server (jcmd) before each memory reading")
     boolean serverGc;
 
@@ -115,7 +120,8 @@ public final class LoadHarness implements Callable<Integer> {
     LoadOptions options() {
         try {
             return new LoadOptions(mode, host, port, cert, key, ca, path, expectBody, concurrency, duration, warmup, rate,
-                    threads, requestsPerConnection, timeout, serverPids == null ? java.util.List.of() : serverPids, serverGc, json, allowErrors);
+                    threads, requestsPerConnection, timeout, serverPids == null ? java.util.List.of() : serverPids, serverGc, json, allowErrors,
+                    groups == null ? java.util.List.of() : groups);
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }

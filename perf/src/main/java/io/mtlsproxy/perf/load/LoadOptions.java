@@ -16,10 +16,12 @@ import java.util.Objects;
  * @param timeout per request (from its intended start), per connect and per handshake
  * @param serverPids the server's processes, for their CPU time and memory (summed) and the first one's heap; empty for none
  * @param serverGc force a full GC in the server (jcmd) before each memory reading
+ * @param groups the key-exchange groups the client offers, in order; empty for BoringSSL's defaults
  */
 record LoadOptions(Mode mode, String host, int port, Path cert, Path key, Path ca, String path, String expectBody,
         int concurrency, Duration duration, Duration warmup, Double rate, int threads, int requestsPerConnection,
-        Duration timeout, java.util.List<Long> serverPids, boolean serverGc, boolean json, boolean allowErrors) {
+        Duration timeout, java.util.List<Long> serverPids, boolean serverGc, boolean json, boolean allowErrors,
+        java.util.List<String> groups) {
 
     static final Duration MAX_DURATION = Duration.ofMinutes(10);
     static final int MAX_CONCURRENCY = 100_000;

@@ -27,6 +27,7 @@ final class Report {
         root.put("concurrency", options.concurrency());
         root.put("threads", options.threads());
         root.put("transport", result.transport());
+        root.put("groups", options.groups()); // empty: BoringSSL's defaults
         root.put("warmupSeconds", options.mode().holdsConnections() ? 0.0 : options.warmup().toMillis() / 1000.0);
         root.put("durationSeconds", round(counts.windowNanos() / 1e9));
         root.put("requests", counts.responses());
