@@ -496,6 +496,11 @@ public final class Gateway implements AutoCloseable {
         return current.get().config;
     }
 
+    /** The generation new connections get (tests follow what it holds, e.g. its TLS context's references). */
+    Generation currentGeneration() {
+        return current.get();
+    }
+
     /** The number of the configuration generation new connections get: 1 at start, one more per successful reload. */
     public long generation() {
         return current.get().number;

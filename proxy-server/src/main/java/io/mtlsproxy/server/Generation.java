@@ -23,6 +23,7 @@ import io.mtlsproxy.server.tls.HandshakeFailureLog;
 import io.mtlsproxy.server.tls.ServerTls;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
 import java.lang.reflect.RecordComponent;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -45,8 +46,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A generation is reference-counted: one reference while it is current, one per open
  * connection. When the last goes, its background work stops and its caches are dropped with it
- * (the chain cache, Entra's device cache). Backends a successor took over unchanged are not
- * closed with it.
+ * (the chain cache, Entra's device cache), and its TLS contexts are released (BoringSSL's are
+ * reference-counted: each connection's engine held the context until its SslHandler was removed,
+ * so the native context is freed with the last of them). Backends a successor took over unchanged
+ * are not closed with it.
  */
 final class Generation {
     private static final Logger log = LoggerFactory.getLogger(Generation.class);
@@ -128,10 +131,12 @@ final class Generation {
         CertificateChecks checks = CertificateChecks.build(config, trust, clock, parts.entraChecks());
         SecretBackends backends = null;
         ProxyRoutes proxy = null;
+        SslContext sslContext = null;
+        SslContext ingressTls = null;
         boolean reused = previous != null && previous.config.secrets().equals(config.secrets());
         try {
             ClientAuthenticator authenticator = new ClientAuthenticator(checks.policy(), policyConfig, Ticker.systemTicker(), clock);
-            SslContext sslContext = ServerTls.build(config.tls(), parts.tlsProvider(), listener.mode(), listener.http2(),
+            sslContext = ServerTls.build(config.tls(), parts.tlsProvider(), listener.mode(), listener.http2(),
                     serverKey, authenticator, trust.acceptedIssuers());
             AsyncAdmission asyncChecks = new AsyncAdmission(checks.asyncChecks(), listener.mode(), clock,
                     policyConfig.clockSkew(), parts.handshakeFailures());
@@ -154,12 +159,15 @@ final class Generation {
                     ? new ForwardedIdentities(ingressConfig, authenticator, asyncChecks, listener.mode(), parts.handshakeFailures(),
                             checks::isRevoked)
                     : null;
-            SslContext ingressTls = ingressConfig.enabled() && ingressConfig.tls() == IngressConfig.IngressTls.SERVER
+            ingressTls = ingressConfig.enabled() && ingressConfig.tls() == IngressConfig.IngressTls.SERVER
                     ? ServerTls.buildServerOnly(config.tls(), parts.tlsProvider(), serverKey) : null;
             return new Generation(number, config, checks, authenticator, sslContext, asyncChecks, http, reader, backends,
                     serverKey.certificate(), trust.acceptedIssuers(), ingress, ingressTls, parts.cleanup());
         } catch (ConfigException | RuntimeException e) {
             checks.close();
+            // no connection has seen these contexts: releasing frees them now
+            ReferenceCountUtil.release(sslContext);
+            ReferenceCountUtil.release(ingressTls);
             if (proxy != null) {
                 proxy.close();
             }
@@ -229,14 +237,17 @@ final class Generation {
         }
     }
 
-    /** Stops the background work and releases the backends this generation owns; idempotent. */
+    /** Stops the background work and releases the TLS contexts and backends this generation owns; idempotent. */
     void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         checks.close();
         authenticator.invalidateAll();
-        http.proxy().close(); // its pools: idle upstream connections now, busy ones as their exchanges end
+        // the generation's own references, once: engines of connections still closing hold theirs until removed
+        ReferenceCountUtil.release(sslContext);
+        ReferenceCountUtil.release(ingressSslContext);
+        http.proxy().close(); // its pools and their TLS contexts: idle upstream connections now, busy ones as their exchanges end
         if (!backendsHandedOver) {
             backends.close();
         }

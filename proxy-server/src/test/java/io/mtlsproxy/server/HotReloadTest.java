@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.mtlsproxy.core.pki.CertificateBuilder;
 import io.mtlsproxy.core.pki.IssuedCertificate;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.util.ReferenceCounted;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hot reload through real sockets and BoringSSL: new connections get the new configuration, open
- * ones keep theirs, a broken file keeps the last good one, and SIGHUP or a changed file triggers it.
+ * ones keep theirs (and its TLS context, freed after the last of them), a broken file keeps the
+ * last good one, and SIGHUP or a changed file triggers it.
  */
 class HotReloadTest {
     private static final String SECRETS = """
@@ -48,6 +51,12 @@ class HotReloadTest {
         return RunningGateway.start(dir, pki, sections);
     }
 
+    /** A generation's device-listener context: BoringSSL's, reference-counted. */
+    private static ReferenceCounted tlsContextOf(Generation generation) {
+        assertThat(generation.sslContext).isInstanceOf(ReferenceCountedOpenSslContext.class);
+        return (ReferenceCounted) generation.sslContext;
+    }
+
     private static X509Certificate serverCertificateSeenBy(TlsClient client) throws Exception {
         return (X509Certificate) client.socket().getSession().getPeerCertificates()[0];
     }
@@ -72,6 +81,7 @@ class HotReloadTest {
     void aNewServerCertificateReachesNewConnectionsWhileAnOpenOneKeepsWorking() throws Exception {
         try (RunningGateway gateway = start(GRANT_WIFI); TlsClient open = gateway.connect(device)) {
             assertThat(open.get("/v1/secrets/wifi-key").status()).isEqualTo(200);
+            Generation openedOn = gateway.gateway.currentGeneration();
 
             IssuedCertificate renewed = renewServerCertificate();
             ReloadResult result = gateway.gateway.reload();
@@ -89,7 +99,43 @@ class HotReloadTest {
             TlsClient.Response again = open.get("/v1/secrets/wifi-key");
             assertThat(again.status()).isEqualTo(200);
             assertThat(again.body()).contains("psk-one");
+            // on its own generation's TLS context, which it keeps alive: retired, not released
+            assertThat(openedOn.isClosed()).isFalse();
+            assertThat(tlsContextOf(openedOn).refCnt()).as("the generation's reference and the open connection's engine's")
+                    .isGreaterThanOrEqualTo(2);
         }
+    }
+
+    @Test
+    void aRetiredGenerationsTlsContextIsFreedWithItsLastConnectionAndTheCurrentOneWhenTheGatewayStops() throws Exception {
+        String noWatcher = "reload: {watchFiles: false}\n"; // only this test's reload makes a generation
+        RunningGateway gateway = start(GRANT_WIFI + noWatcher);
+        ReferenceCounted current;
+        try {
+            ReferenceCounted retired;
+            try (TlsClient open = gateway.connect(device)) {
+                assertThat(open.get("/v1/secrets/wifi-key").status()).isEqualTo(200);
+                retired = tlsContextOf(gateway.gateway.currentGeneration());
+
+                RunningGateway.rewriteConfig(dir, "", GRANT_BOTH + noWatcher);
+                assertThat(gateway.gateway.reload().ok()).isTrue();
+
+                assertThat(open.get("/v1/secrets/wifi-key").status()).isEqualTo(200);
+                assertThat(retired.refCnt()).as("held while a connection opened on it is open").isPositive();
+            }
+            // the server sees the close, removes the SslHandler (its engine lets go), then releases the generation
+            Eventually.await("the retired generation's TLS context freed after its last connection closed",
+                    () -> retired.refCnt() == 0);
+
+            current = tlsContextOf(gateway.gateway.currentGeneration());
+            try (TlsClient fresh = gateway.connect(device)) {
+                assertThat(fresh.get("/v1/secrets/admin-pw").status()).isEqualTo(200);
+            }
+            assertThat(current.refCnt()).as("the current generation's, until the gateway stops").isPositive();
+        } finally {
+            gateway.close();
+        }
+        assertThat(current.refCnt()).as("released by stop, after every connection's engine").isZero();
     }
 
     @Test

@@ -62,15 +62,20 @@ public final class ProxyRoutes implements AutoCloseable {
                 UpstreamConfig upstream = route.upstream();
                 boolean https = upstream.targets().get(0).regionMatches(true, 0, "https:", 0, 6);
                 boolean h2 = upstream.protocol() == UpstreamConfig.Protocol.H2;
+                UpstreamIdentityHeaders headers = identityHeaders("proxy.routes[" + i + "].identityHeaders",
+                        route.identityHeaders(), clock, serverCertificate);
+                RouteGuard guard = guards.apply(i);
+                Upstream targets = new Upstream(route.name(), upstream.targets(), upstream.balancing(), upstream.health(), ticker);
+                // the TLS context last, straight into the connections that own it: nothing can throw in between
                 SslContext ssl = https ? UpstreamTls.build("proxy.routes[" + i + "].upstream.tls", upstream.tls(), provider, h2)
                         : null;
-                routes.add(new ProxyRoute(route,
-                        new Upstream(route.name(), upstream.targets(), upstream.balancing(), upstream.health(), ticker),
-                        new UpstreamConnections(route.name(), upstream, ssl, resolver), guards.apply(i),
-                        identityHeaders("proxy.routes[" + i + "].identityHeaders", route.identityHeaders(), clock,
-                                serverCertificate)));
+                routes.add(new ProxyRoute(route, targets, new UpstreamConnections(route.name(), upstream, ssl, resolver), guard,
+                        headers));
             }
         } catch (ConfigException | RuntimeException e) {
+            for (ProxyRoute built : routes) {
+                built.connections().close(); // releases the TLS contexts of the routes built so far
+            }
             resolver.shutdownNow();
             throw e;
         }
@@ -133,6 +138,7 @@ public final class ProxyRoutes implements AutoCloseable {
         return true;
     }
 
+    /** Closes every route's pool, releasing its TLS context; once the generation is done with them. */
     @Override
     public void close() {
         for (ProxyRoute route : routes) {

@@ -15,6 +15,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -27,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -37,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * connection is opened on the event loop of the device connection that needs it (and with its
  * channel class), so an exchange never crosses threads, and each loop's pool is touched by that
  * loop alone. Closed with its configuration generation: idle connections at once, busy ones when
- * their exchange (for HTTP/2: their last stream) ends.
+ * their exchange (for HTTP/2: their last stream) ends. It owns the route's client TLS context and
+ * releases it on close; each open connection's engine holds the context until that connection's
+ * SslHandler is removed, so BoringSSL frees it after the last of them.
  *
  * <p>HTTP/1.1 ({@code protocol: http1}): one exchange per connection at a time, idle ones kept
  * alive for the next. HTTP/2 ({@code protocol: h2}): each exchange is a stream of a
@@ -64,10 +68,11 @@ final class UpstreamConnections {
     private final Set<UpstreamTarget> fallbackLogged = ConcurrentHashMap.newKeySet();
     private final AtomicInteger opened = new AtomicInteger();
     private final Executor resolver;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * @param ssl the client context for https targets (offering h2 by ALPN for an h2 upstream), null for http ones
+     * @param ssl the client context for https targets (offering h2 by ALPN for an h2 upstream), null for http
+     *     ones; owned from here on, released by {@link #close}
      * @param resolver where host names are resolved (the JDK's resolver blocks)
      */
     UpstreamConnections(String route, UpstreamConfig config, SslContext ssl, Executor resolver) {
@@ -78,6 +83,11 @@ final class UpstreamConnections {
         this.timeouts = config.timeouts();
         this.maxIdlePerTarget = config.pool().maxIdlePerTarget();
         this.h2 = config.protocol() == UpstreamConfig.Protocol.H2;
+    }
+
+    /** The client TLS context this pool owns; null for http targets (tests follow its references). */
+    SslContext tls() {
+        return ssl;
     }
 
     /** Connections opened so far (tests, metrics). */
@@ -171,6 +181,9 @@ final class UpstreamConnections {
      * {@code connected} completes when the connection is open (and its handshake done).
      */
     void connect(TargetPool pool, Consumer<Channel> handlers, Promise<Channel> connected) {
+        if (refusedAfterClose(connected)) {
+            return;
+        }
         UpstreamTarget target = pool.target;
         long connectMillis = timeouts.connect().toMillis();
         Bootstrap bootstrap = new Bootstrap()
@@ -204,10 +217,22 @@ final class UpstreamConnections {
                         connected.tryFailure(failure);
                     } else if (address.isUnresolved()) {
                         connected.tryFailure(new java.net.UnknownHostException(target.host()));
-                    } else {
+                    } else if (!refusedAfterClose(connected)) { // released while the name was resolved
                         connect(bootstrap, address, connected);
                     }
                 }));
+    }
+
+    /**
+     * A connection asked for once the generation was released (an exchange whose device left, a
+     * name resolved late) fails here: the TLS context it would need may be freed already.
+     */
+    private boolean refusedAfterClose(Promise<Channel> connected) {
+        if (!closed.get()) {
+            return false;
+        }
+        connected.tryFailure(new IllegalStateException("route " + route + ": its configuration generation was released"));
+        return true;
     }
 
     private void connect(Bootstrap bootstrap, InetSocketAddress address, Promise<Channel> connected) {
@@ -248,7 +273,7 @@ final class UpstreamConnections {
             channel.close();
             return;
         }
-        if (!reusable || closed || !channel.isActive() || maxIdlePerTarget == 0) {
+        if (!reusable || closed.get() || !channel.isActive() || maxIdlePerTarget == 0) {
             channel.close();
             return;
         }
@@ -264,7 +289,7 @@ final class UpstreamConnections {
 
     /** Whether an h2 connection whose last stream just ended is one idle connection too many (or its generation retired). */
     boolean closeWhenIdle(TargetPool pool) {
-        if (closed) {
+        if (closed.get()) {
             return true;
         }
         int idle = 0;
@@ -277,7 +302,7 @@ final class UpstreamConnections {
     }
 
     boolean isClosed() {
-        return closed;
+        return closed.get();
     }
 
     private TargetPool pool(EventLoop loop, UpstreamTarget target, Class<? extends Channel> channelClass) {
@@ -285,9 +310,14 @@ final class UpstreamConnections {
                 .computeIfAbsent(target, t -> new TargetPool(t, loop, channelClass));
     }
 
-    /** Closes the idle connections now; busy ones close when their exchange (their last stream) ends. */
+    /**
+     * Closes the idle connections now; busy ones close when their exchange (their last stream) ends.
+     * Releases the TLS context once, however often it is called.
+     */
     void close() {
-        closed = true;
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         for (Map.Entry<EventLoop, Map<UpstreamTarget, TargetPool>> loop : pools.entrySet()) {
             if (loop.getKey().isShuttingDown()) {
                 continue; // stopping: the loop closes its channels itself
@@ -308,6 +338,8 @@ final class UpstreamConnections {
                 // the loop stopped meanwhile, and its channels with it
             }
         }
+        // the owner's reference: engines still open hold theirs, BoringSSL frees the context after the last
+        ReferenceCountUtil.release(ssl);
     }
 
     @Override

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * the listener's TLS provider (BoringSSL unless {@code listener.tlsProvider: jdk}, never a silent
  * fallback), TLS 1.3 and 1.2 with AEAD suites, the upstream's chain checked against
  * {@code trustedCa} or the JDK's default trust, its host name checked unless loudly turned off,
- * and the gateway's client certificate when one is configured.
+ * and the gateway's client certificate when one is configured. A BoringSSL context is
+ * reference-counted: the route's {@link UpstreamConnections} owns it and releases it on close.
  */
 final class UpstreamTls {
     private static final Logger log = LoggerFactory.getLogger(UpstreamTls.class);
@@ -36,6 +37,7 @@ final class UpstreamTls {
     /**
      * @param at the setting, e.g. {@code proxy.routes[0].upstream.tls}, for error messages
      * @param offerH2 offer h2 then http/1.1 by ALPN; without it no ALPN is sent and the upstream speaks HTTP/1.1
+     * @return a context the caller owns and releases
      */
     static SslContext build(String at, UpstreamTlsConfig tls, TlsProvider provider, boolean offerH2) throws ConfigException {
         SslProvider sslProvider;
@@ -44,7 +46,8 @@ final class UpstreamTls {
                 throw new ConfigException(at + ": BoringSSL (netty-tcnative) cannot be loaded on this machine ("
                         + OpenSsl.unavailabilityCause() + "); set listener.tlsProvider: jdk to use the JDK's TLS stack");
             }
-            sslProvider = SslProvider.OPENSSL;
+            // reference-counted: engines are freed by their SslHandler, not by a finalizer per connection
+            sslProvider = SslProvider.OPENSSL_REFCNT;
         } else {
             sslProvider = SslProvider.JDK;
         }

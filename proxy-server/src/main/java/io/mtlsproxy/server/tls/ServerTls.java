@@ -19,6 +19,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.internal.tcnative.SSL;
 import io.netty.internal.tcnative.SSLContext;
+import io.netty.util.ReferenceCountUtil;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLException;
@@ -30,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * and checked by policy in the handshake, TLS 1.3 and 1.2 with AEAD suites only, tickets on.
  * ALPN offers {@code h2} (when HTTP/2 is on) before {@code http/1.1}; a client that offers neither
  * gets no ALPN answer and speaks HTTP/1.1, as before ALPN.
+ *
+ * <p>BoringSSL contexts are reference-counted ({@link SslProvider#OPENSSL_REFCNT}): no finalizer
+ * per connection, and a closed connection's native SSL object is freed when its SslHandler is
+ * removed instead of when the GC gets to it. The price is explicit ownership: whoever takes a
+ * context from here releases it once when done ({@link ReferenceCountUtil#release(Object)}, a
+ * no-op for the JDK's); each engine holds the context until the engine itself is released.
  */
 public final class ServerTls {
     private static final Logger log = LoggerFactory.getLogger(ServerTls.class);
@@ -75,6 +82,7 @@ public final class ServerTls {
 
     /**
      * @param http2 whether ALPN offers h2 ({@code listener.http2})
+     * @return a context the caller owns and releases
      * @throws ConfigException when BoringSSL is asked for but cannot load; the JDK provider is
      *     used only when the config says so, never as a silent fallback
      */
@@ -91,7 +99,7 @@ public final class ServerTls {
                             + OpenSsl.unavailabilityCause() + "); refusing to start. Set listener.tlsProvider: jdk to run on the "
                             + "JDK's TLS stack, about 3x slower per handshake.");
                 }
-                yield SslProvider.OPENSSL;
+                yield SslProvider.OPENSSL_REFCNT;
             }
             case JDK -> {
                 // BoringSSL refuses renegotiation by itself; the JDK must be told
@@ -100,38 +108,48 @@ public final class ServerTls {
                 yield SslProvider.JDK;
             }
         };
+        boolean openSsl = sslProvider == SslProvider.OPENSSL_REFCNT;
+        SslContext context;
         try {
-            SslContext context = SslContextBuilder.forServer(key.privateKey(), key.chain())
+            context = SslContextBuilder.forServer(key.privateKey(), key.chain())
                     .sslProvider(sslProvider)
                     .clientAuth(audit ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE)
-                    .trustManager(new PolicyTrustManager(authenticator, acceptedIssuers, sslProvider == SslProvider.OPENSSL,
-                            audit))
+                    .trustManager(new PolicyTrustManager(authenticator, acceptedIssuers, openSsl, audit))
                     .protocols(tls.protocols())
                     .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
                     .sessionCacheSize(tls.sessionCacheSize())
                     .sessionTimeout(tls.sessionTimeout())
                     .applicationProtocolConfig(alpn(applicationProtocols(http2)))
                     .build();
-            if (!tls.sessionTickets() && context instanceof ReferenceCountedOpenSslContext openSsl) {
-                // stateful resumption only: the session cache stays on
-                SSLContext.setOptions(openSsl.sslCtxPointer(), SSL.SSL_OP_NO_TICKET);
-            }
-            log.info("TLS: {} ({}), protocols {}, ALPN {}, client certificates {}, {} trust anchors",
-                    sslProvider, sslProvider == SslProvider.OPENSSL ? OpenSsl.versionString() : System.getProperty("java.version"),
-                    tls.protocols(), applicationProtocols(http2), audit ? "optional (audit mode)" : "required",
-                    acceptedIssuers.size());
-            return context;
         } catch (SSLException | RuntimeException e) {
             throw new ConfigException("tls: the TLS context cannot be built: " + e.getMessage(), e);
         }
+        try {
+            if (!tls.sessionTickets() && context instanceof ReferenceCountedOpenSslContext refCounted) {
+                // stateful resumption only: the session cache stays on
+                SSLContext.setOptions(refCounted.sslCtxPointer(), SSL.SSL_OP_NO_TICKET);
+            }
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(context); // never handed out: nobody else would free it
+            throw new ConfigException("tls: the TLS context cannot be built: " + e.getMessage(), e);
+        }
+        // "OPENSSL", not the enum's OPENSSL_REFCNT: the provider as operators configure it (listener.tlsProvider)
+        log.info("TLS: {} ({}), protocols {}, ALPN {}, client certificates {}, {} trust anchors",
+                openSsl ? "OPENSSL" : "JDK", openSsl ? OpenSsl.versionString() : System.getProperty("java.version"),
+                tls.protocols(), applicationProtocols(http2), audit ? "optional (audit mode)" : "required",
+                acceptedIssuers.size());
+        return context;
     }
 
     /**
      * The behind-ingress listener's TLS: the gateway's certificate, no client certificate asked
      * (the ingress authenticated the device and forwards its certificate in a header).
+     *
+     * @return a context the caller owns and releases
      */
     public static SslContext buildServerOnly(TlsConfig tls, TlsProvider provider, KeyMaterial key) throws ConfigException {
-        SslProvider sslProvider = provider == TlsProvider.OPENSSL && OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        SslProvider sslProvider = provider == TlsProvider.OPENSSL && OpenSsl.isAvailable() ? SslProvider.OPENSSL_REFCNT
+                : SslProvider.JDK;
         try {
             return SslContextBuilder.forServer(key.privateKey(), key.chain())
                     .sslProvider(sslProvider)
