@@ -233,4 +233,29 @@ class AccessRulesTest {
                         p -> assertThat(p).startsWith("access.rules[2].secrets: list the secret names"),
                         p -> assertThat(p).startsWith("access.rules[3].name: every rule needs a name")));
     }
+
+    @Test
+    void withManyRulesTheFirstCoveringRuleThatGrantsStillDecidesForEachDevice() throws Exception {
+        // enough rules that which ones cover a device is remembered per chain
+        List<AccessRuleConfig> configs = new java.util.ArrayList<>();
+        for (int i = 0; i < AccessRules.COVERAGE_MEMO_FROM; i++) {
+            configs.add(rule("other-" + i, subject("CN=printer-" + i), "printer-" + i + "-*"));
+        }
+        configs.add(rule("kiosk-wifi", subject("CN=kiosk-*"), "wifi-*"));
+        configs.add(rule("kiosk-one", subject("CN=kiosk-1"), "wifi-guest", "kiosk-1-*"));
+        configs.add(new AccessRuleConfig("kiosk-apis", subject("CN=kiosk-*"), null, List.of("inventory")));
+        AccessRules rules = AccessRules.fromConfig(new AccessConfig(configs));
+        ClientIdentity kiosk1 = device("CN=kiosk-1");
+        ClientIdentity kiosk2 = device("CN=kiosk-2");
+
+        for (int round = 0; round < 2; round++) { // the second round answers from what the first remembered
+            assertThat(rules.decide(kiosk1, "wifi-guest").rule()).isEqualTo("kiosk-wifi"); // the first that grants
+            assertThat(rules.decide(kiosk1, "kiosk-1-token").rule()).isEqualTo("kiosk-one");
+            assertThat(rules.decide(kiosk2, "kiosk-1-token").allowed()).isFalse();
+            assertThat(rules.decide(kiosk2, "wifi-corp").rule()).isEqualTo("kiosk-wifi");
+            assertThat(rules.decide(kiosk1, "printer-0-key").reason()).isEqualTo(AccessDecision.NO_MATCHING_RULE);
+            assertThat(rules.decideRoute(kiosk2, "inventory").rule()).isEqualTo("kiosk-apis");
+            assertThat(rules.decideRoute(kiosk1, "billing").allowed()).isFalse();
+        }
+    }
 }
