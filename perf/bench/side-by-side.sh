@@ -3,6 +3,8 @@
 # Measures mtls-proxy and nginx the same way, in one run, with the public tools in ../shared/bench:
 # full and resumed TLS 1.3 mTLS handshakes (openssl s_time) and keep-alive reads of a cached secret
 # against nginx's static response (wrk), each per server core-second. Loopback only; bounded time.
+# The cross-check of perf/compare.sh (which drives both with the project's load harness). Env JIT_WARMUP=15:
+# seconds of load each server gets before the first round (the JVM compiles its hot paths meanwhile).
 set -euo pipefail
 SECS=${1:-15}; CONNS=${2:-50}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -45,8 +47,8 @@ for _ in $(seq 100); do ss -ltn "sport = :$GW_PORT" | grep -q LISTEN && break; s
 # production before anything is measured (nginx, being C, needs none; it gets the same load anyway).
 for port_path in "$NGINX_PORT:/" "$GW_PORT:/v1/secrets/bench-secret"; do
   IFS=: read -r port path <<< "$port_path"
-  env WWW="$path" MODES=new PAR=2 "$BENCH/handshakes.sh" "127.0.0.1:$port" "$PKI" 5 >/dev/null 2>&1 || true
-  env PATHQ="$path" "$BENCH/requests.sh" "127.0.0.1:$port" "$PKI" 5 "$CONNS" >/dev/null 2>&1 || true
+  env WWW="$path" MODES=new PAR=2 "$BENCH/handshakes.sh" "127.0.0.1:$port" "$PKI" "${JIT_WARMUP:-15}" >/dev/null 2>&1 || true
+  env PATHQ="$path" "$BENCH/requests.sh" "127.0.0.1:$port" "$PKI" "${JIT_WARMUP:-15}" "$CONNS" >/dev/null 2>&1 || true
 done
 
 run() { # label port path command...
