@@ -1,5 +1,6 @@
 package io.mtlsproxy.server.logging;
 
+import io.netty.util.concurrent.FastThreadLocal;
 import java.util.function.BiFunction;
 import org.slf4j.MDC;
 
@@ -16,13 +17,27 @@ public final class RequestMdc {
     private RequestMdc() {}
 
     /**
+     * The request this thread is in, as {@link #enter} last set it: the nesting check reads this
+     * (an indexed slot on an event loop) instead of asking the MDC, which cost more than the two
+     * puts themselves on every request.
+     */
+    private static final FastThreadLocal<String[]> CURRENT = new FastThreadLocal<>() {
+        @Override
+        protected String[] initialValue() {
+            return new String[2];
+        }
+    };
+
+    /**
      * Puts the request's fields into this thread's MDC and returns what was there, for {@link #restore}
      * (a nested request, e.g. the next pipelined one answered from inside the previous one's write).
      */
     public static String enter(String requestId, String client) {
-        String previous = MDC.get(REQUEST_ID);
+        String[] current = CURRENT.get();
         // nested only (a pipelined request answered inside the previous one's write): save both fields
-        String saved = previous == null ? null : previous + '\n' + MDC.get(CLIENT);
+        String saved = current[0] == null ? null : current[0] + '\n' + current[1];
+        current[0] = requestId;
+        current[1] = client;
         MDC.put(REQUEST_ID, requestId);
         MDC.put(CLIENT, client);
         return saved;
@@ -30,17 +45,23 @@ public final class RequestMdc {
 
     /** Puts back what {@link #enter} found. */
     public static void restore(String previous) {
+        String[] current = CURRENT.get();
         if (previous == null) {
+            current[0] = null;
+            current[1] = null;
             MDC.remove(REQUEST_ID);
             MDC.remove(CLIENT);
             return;
         }
         int split = previous.indexOf('\n');
-        MDC.put(REQUEST_ID, previous.substring(0, split));
+        current[0] = previous.substring(0, split);
+        MDC.put(REQUEST_ID, current[0]);
         String client = previous.substring(split + 1);
         if ("null".equals(client)) {
+            current[1] = null;
             MDC.remove(CLIENT);
         } else {
+            current[1] = client;
             MDC.put(CLIENT, client);
         }
     }
