@@ -32,7 +32,7 @@ GW_JAR=$ROOT/proxy-server/target/mtls-proxy.jar; PERF_JAR=$ROOT/perf/target/benc
 if [[ ! -f $GW_JAR || ! -f $PERF_JAR ]]; then
   (cd "$ROOT" && mvn -B -q -DskipTests -pl perf -am package)
 fi
-WORK=$(mktemp -d); PKI=$WORK/pki; OUT=$WORK/runs; mkdir -p "$OUT" "$WORK/logs"
+WORK=$(mktemp -d); PKI=$WORK/pki; OUT=$WORK/runs; mkdir -p "$OUT"
 export BENCH_STATE=$WORK/state
 GW_PID=
 cleanup() {
@@ -43,23 +43,9 @@ cleanup() {
 trap cleanup EXIT
 
 "$BENCH/pki.sh" "$PKI" >/dev/null 2>&1
-cat > "$WORK/gateway.yaml" <<YAML
-listener: {bind: 127.0.0.1, port: $GW_PORT}
-tls:
-  certificate: $PKI/server-fullchain.crt
-  privateKey: $PKI/server.key
-  trustAnchors: [$PKI/root.crt]
-access:
-  rules: [{name: bench, match: {issuer: ["CN=Bench Intermediate CA,O=Bench"]}, secrets: ["bench-secret"]}]
-secrets:
-  backends: [{type: appsettings, name: builtin, values: {bench-secret: "s3cr3t-value-for-benchmarks"}}]
-admin: {bind: 127.0.0.1, port: 0}
-YAML
-# the log goes outside the configuration's folder: the reload watcher would wake on every audit line
-java ${GW_JAVA_OPTS:-} -jar "$GW_JAR" serve --config "$WORK/gateway.yaml" > "$WORK/logs/gateway.log" 2>&1 &
-GW_PID=$!
-for _ in $(seq 150); do ss -ltn "sport = :$GW_PORT" | grep -q LISTEN && break; sleep 0.2; done
-ss -ltn "sport = :$GW_PORT" | grep -q LISTEN || { echo "the gateway did not start:" >&2; tail -20 "$WORK/logs/gateway.log" >&2; exit 1; }
+# shellcheck source=bench/gateway.sh
+source "$ROOT/perf/bench/gateway.sh"
+bench_gateway_start "$GW_JAR" "$WORK" "$PKI" "$GW_PORT" || exit 1
 "$BENCH/nginx-mtls.sh" start "$NGINX_PORT" "$PKI" >/dev/null 2>&1
 NGINX_MASTER=$(cat "$(cat "$BENCH_STATE/nginx-$NGINX_PORT.prefix")/nginx.pid")
 NGINX_PIDS=$(echo "$NGINX_MASTER" $(pgrep -P "$NGINX_MASTER") | tr ' ' ',')

@@ -25,22 +25,9 @@ trap cleanup EXIT
 "$BENCH/pki.sh" "$PKI" >/dev/null 2>&1
 JAR=$ROOT/proxy-server/target/mtls-proxy.jar
 [[ -f $JAR ]] || (cd "$ROOT" && mvn -B -q -DskipTests -pl proxy-server -am package)
-cat > "$WORK/gateway.yaml" <<YAML
-listener: {bind: 127.0.0.1, port: $GW_PORT}
-tls:
-  certificate: $PKI/server-fullchain.crt
-  privateKey: $PKI/server.key
-  trustAnchors: [$PKI/root.crt]
-access:
-  rules: [{name: bench, match: {issuer: ["CN=Bench Intermediate CA,O=Bench"]}, secrets: ["bench-secret"]}]
-secrets:
-  backends: [{type: appsettings, name: builtin, values: {bench-secret: "s3cr3t-value-for-benchmarks"}}]
-YAML
-# the log goes outside the configuration's folder: the reload watcher would wake on every audit line
-mkdir -p "$WORK/logs"
-java ${GW_JAVA_OPTS:-} -jar "$JAR" serve --config "$WORK/gateway.yaml" > "$WORK/logs/gateway.log" 2>&1 &
-GW_PID=$!
-for _ in $(seq 100); do ss -ltn "sport = :$GW_PORT" | grep -q LISTEN && break; sleep 0.2; done
+# shellcheck source=gateway.sh
+source "$ROOT/perf/bench/gateway.sh"
+bench_gateway_start "$JAR" "$WORK" "$PKI" "$GW_PORT" || exit 1
 "$BENCH/nginx-mtls.sh" start "$NGINX_PORT" "$PKI" >/dev/null
 
 # The JVM compiles its hot paths in the first seconds: warm the gateway up as it would be in

@@ -203,20 +203,17 @@ public class HandshakeBenchmark {
     @Benchmark
     public InMemoryHandshake.Transcript fullHandshake() throws SSLException {
         freshPort = freshPort == 65_535 ? 10_000 : freshPort + 1;
-        SSLEngine client = freshClientContext.newEngine(alloc, HOST, freshPort);
-        SSLEngine server = serverContext.newEngine(alloc);
-        try {
-            return handshake.run(client, server);
-        } finally {
-            ReferenceCountUtil.release(client);
-            ReferenceCountUtil.release(server);
-        }
+        return handshakeWithServer(freshClientContext.newEngine(alloc, HOST, freshPort));
     }
 
     /** A returning device resuming its session from a ticket: key exchange only, no certificates. */
     @Benchmark
     public InMemoryHandshake.Transcript resumedHandshake() throws SSLException {
-        SSLEngine client = resumingClientContext.newEngine(alloc, HOST, PORT);
+        return handshakeWithServer(resumingClientContext.newEngine(alloc, HOST, PORT));
+    }
+
+    /** One handshake of {@code client} with a new server engine; both engines released after. */
+    private InMemoryHandshake.Transcript handshakeWithServer(SSLEngine client) throws SSLException {
         SSLEngine server = serverContext.newEngine(alloc);
         try {
             return handshake.run(client, server);
