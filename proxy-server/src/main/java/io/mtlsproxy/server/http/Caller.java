@@ -26,7 +26,7 @@ public final class Caller {
     private final ClientIdentity identity;
     private final CompletableFuture<Admission> admission;
     private final boolean connectionWide;
-    private final Map<String, CompletableFuture<Admission>> routeAdmissions = new HashMap<>(4);
+    private Map<String, CompletableFuture<Admission>> routeAdmissions; // made on the first guarded route: most callers have none
     private Map<Object, Object> remembered; // what routes computed once for this caller, e.g. its encoded identity headers
     private RequestLimits.Client limits;
 
@@ -81,6 +81,9 @@ public final class Caller {
 
     /** The route's own admission of this caller, decided on first use and kept. */
     public CompletableFuture<Admission> routeAdmission(RouteGuard guard, Channel channel, Admission admitted) {
+        if (routeAdmissions == null) {
+            routeAdmissions = new HashMap<>(4);
+        }
         CompletableFuture<Admission> route = routeAdmissions.get(guard.route());
         if (route == null) {
             route = guard.admit(channel, identity, admitted);

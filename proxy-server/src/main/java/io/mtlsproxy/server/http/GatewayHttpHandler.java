@@ -63,7 +63,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     private final RequestLimits limits;
     private final CallerSource callers;
     private final RequestIds requestIds = new RequestIds();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
+    private ArrayDeque<Pending> pending; // pipelined requests waiting their turn; made for the first one (rare)
 
     private final ProxyRoutes proxyRoutes;
     private Pending current;       // request being received (head seen, body not finished)
@@ -318,6 +318,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
 
     private void queue(ChannelHandlerContext ctx, Pending request) {
         if (busy) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(2);
+            }
             pending.add(request);
             ctx.channel().config().setAutoRead(false); // pipelined: stop reading until we catch up
             return;
@@ -559,7 +562,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        Pending next = pending.poll();
+        Pending next = pending == null ? null : pending.poll();
         if (next != null) {
             dispatch(ctx, next);
         } else if (!ctx.channel().config().isAutoRead() && (receivingProxied == null || receivingProxied.discard)) {
@@ -568,6 +571,9 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void clearPending() {
+        if (pending == null) {
+            return;
+        }
         for (Pending waiting : pending) {
             if (waiting.proxied() != null) {
                 waiting.proxied().releaseEarly();
@@ -736,7 +742,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.writeAndFlush(response, ctx.voidPromise()); // write errors surface in exceptionCaught
-        Pending next = pending.poll();
+        Pending next = pending == null ? null : pending.poll();
         if (next != null) {
             dispatch(ctx, next);
         } else if (!ctx.channel().config().isAutoRead() && (receivingProxied == null || receivingProxied.discard)) {

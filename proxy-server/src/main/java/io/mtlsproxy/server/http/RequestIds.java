@@ -8,14 +8,15 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class RequestIds {
     private static final int MAX_LENGTH = 128;
-    private final String prefix = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+    // the prefix as a number, written out per id: a String per connection cost 56 bytes on every idle one
+    private final long prefix = ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE;
     private long sequence;
 
     String next(String offered) {
         if (offered != null && isSafe(offered)) {
             return offered;
         }
-        return prefix + "-" + (++sequence);
+        return Long.toHexString(prefix) + "-" + (++sequence);
     }
 
     /** Only characters that cannot break a log line or a header. */
