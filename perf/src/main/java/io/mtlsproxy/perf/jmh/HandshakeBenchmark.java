@@ -15,6 +15,7 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -131,8 +132,12 @@ public class HandshakeBenchmark {
                     PolicyMode.ENFORCE, false, gateway.keyMaterial(), authenticator, trustMaterial.acceptedIssuers());
         }
         // ServerTls.build's settings, with the JDK's PKIX trust manager in place of the policy
-        return SslContextBuilder.forServer(gateway.keyPair().getPrivate(), gateway.presentedChain())
-                .sslProvider(provider)
+        SslContextBuilder server = SslContextBuilder.forServer(gateway.keyPair().getPrivate(), gateway.presentedChain());
+        if (provider == SslProvider.OPENSSL) {
+            server.option(OpenSslContextOption.USE_TASKS, false); // as ServerTls.build
+        }
+        return server
+                .sslProvider(contextProvider())
                 .clientAuth(ClientAuth.REQUIRE)
                 .trustManager(pki.root())
                 .protocols(TLS_1_3)
@@ -145,10 +150,15 @@ public class HandshakeBenchmark {
                 .build();
     }
 
+    /** BoringSSL as the gateway builds it: reference-counted, released with the engines and contexts here. */
+    private SslProvider contextProvider() {
+        return provider == SslProvider.OPENSSL ? SslProvider.OPENSSL_REFCNT : provider;
+    }
+
     /** @param sessionCacheSize 0 for the provider's default */
     private SslContext clientContext(BenchPki pki, IssuedCertificate device, int sessionCacheSize) throws SSLException {
         return SslContextBuilder.forClient()
-                .sslProvider(provider)
+                .sslProvider(contextProvider())
                 .keyManager(device.keyPair().getPrivate(), device.presentedChain())
                 .trustManager(pki.root())
                 .protocols(TLS_1_3)
