@@ -9,13 +9,13 @@
 # master and workers), so every figure is also given per server core-second, the one that stays fair
 # when the load generator shares the cores. Loopback only; every run is bounded.
 #
-# Env: ROUNDS=2  MODES="handshake resume keepalive idle"  HS_CONNS=4 (handshake and resume loops)
+# Env: ROUNDS=2  MODES="handshake resume keepalive churn idle"  HS_CONNS=4 (handshake and resume loops)
 #      IDLE_CONNS=10000  WARMUP=3s (per run)  JIT_WARMUP=20 (seconds of load before round 1)
 #      KX_GROUPS=X25519 (key exchange offered to both; empty: BoringSSL's default, post-quantum first)
 #      NGINX_PORT=28443 GW_PORT=28444  GW_JAVA_OPTS=...  KEEP=1 (keep the work folder: JSON of every run)
 set -euo pipefail
 SECS=${1:-10}; CONNS=${2:-50}
-ROUNDS=${ROUNDS:-2}; MODES=${MODES:-handshake resume keepalive idle}
+ROUNDS=${ROUNDS:-2}; MODES=${MODES:-handshake resume keepalive churn idle}
 HS_CONNS=${HS_CONNS:-4}; IDLE_CONNS=${IDLE_CONNS:-10000}; WARMUP=${WARMUP:-3s}; JIT_WARMUP=${JIT_WARMUP:-20}
 NGINX_PORT=${NGINX_PORT:-28443}; GW_PORT=${GW_PORT:-28444}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
