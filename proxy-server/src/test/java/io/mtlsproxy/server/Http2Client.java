@@ -51,9 +51,11 @@ final class Http2Client implements AutoCloseable {
     final CompletableFuture<Long> goAway;
 
     private final CompletableFuture<Void> serverSettings;
+    private final SslContext ssl; // reference-counted (leak-tracked in tests): released on close
 
     private Http2Client(EventLoopGroup group, Channel channel, String protocol, CompletableFuture<Long> goAway,
-            CompletableFuture<Void> serverSettings) {
+            CompletableFuture<Void> serverSettings, SslContext ssl) {
+        this.ssl = ssl;
         this.group = group;
         this.channel = channel;
         this.protocol = protocol;
@@ -73,6 +75,7 @@ final class Http2Client implements AutoCloseable {
     static Http2Client connect(int port, X509Certificate trusted, IssuedCertificate client, String localAddress,
             byte[] preamble) throws Exception {
         SslContext ssl = SslContextBuilder.forClient()
+                .sslProvider(io.netty.handler.ssl.SslProvider.OPENSSL_REFCNT) // leak-tracked: released on close
                 .keyManager(client.keyPair().getPrivate(), client.presentedChain())
                 .trustManager(trusted)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
@@ -123,9 +126,10 @@ final class Http2Client implements AutoCloseable {
                     .localAddress(localAddress, 0)
                     .connect("127.0.0.1", port).sync().channel();
             String protocol = negotiated.get(10, TimeUnit.SECONDS);
-            return new Http2Client(group, channel, protocol, goAway, serverSettings);
+            return new Http2Client(group, channel, protocol, goAway, serverSettings, ssl);
         } catch (Exception e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            ReferenceCountUtil.release(ssl);
             throw e;
         }
     }
@@ -255,6 +259,7 @@ final class Http2Client implements AutoCloseable {
     public void close() {
         channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        ReferenceCountUtil.release(ssl);
     }
 
     /**

@@ -104,6 +104,7 @@ final class UpstreamServer implements AutoCloseable {
     private final AtomicInteger goAways = new AtomicInteger();
     private final ConcurrentLinkedQueue<List<String>> wireHeaders = new ConcurrentLinkedQueue<>();
     private final List<Runnable> gated = new java.util.ArrayList<>();
+    private final SslContext tls; // reference-counted (leak-tracked in tests): released on close
 
     private UpstreamServer(String name, SslContext tls, int port) throws InterruptedException {
         this(name, tls, port, Mode.HTTP1, 0);
@@ -112,6 +113,7 @@ final class UpstreamServer implements AutoCloseable {
     private UpstreamServer(String name, SslContext tls, int port, Mode mode, long maxConcurrentStreams)
             throws InterruptedException {
         this.name = name;
+        this.tls = tls;
         this.server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -190,7 +192,7 @@ final class UpstreamServer implements AutoCloseable {
     static UpstreamServer alpn(String name, IssuedCertificate serverCertificate, String... protocols) throws Exception {
         SslContext tls = SslContextBuilder.forServer(serverCertificate.keyPair().getPrivate(),
                         serverCertificate.presentedChain().toArray(X509Certificate[]::new))
-                .sslProvider(SslProvider.OPENSSL)
+                .sslProvider(SslProvider.OPENSSL_REFCNT)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols))
@@ -230,7 +232,7 @@ final class UpstreamServer implements AutoCloseable {
      */
     static UpstreamServer https(String name, IssuedCertificate serverCertificate, X509Certificate clientCa) throws Exception {
         SslContextBuilder builder = SslContextBuilder.forServer(serverCertificate.keyPair().getPrivate(),
-                serverCertificate.presentedChain().toArray(X509Certificate[]::new)).sslProvider(SslProvider.OPENSSL);
+                serverCertificate.presentedChain().toArray(X509Certificate[]::new)).sslProvider(SslProvider.OPENSSL_REFCNT);
         if (clientCa != null) {
             builder.clientAuth(ClientAuth.REQUIRE).trustManager(clientCa);
         }
@@ -276,6 +278,7 @@ final class UpstreamServer implements AutoCloseable {
     public void close() {
         server.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        io.netty.util.ReferenceCountUtil.release(tls); // after its connections: each engine holds its own reference
     }
 
     private final class Handler extends SimpleChannelInboundHandler<Object> {
