@@ -1,11 +1,11 @@
 package io.mtlsproxy.policy;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.mtlsproxy.core.config.AccessConfig;
 import io.mtlsproxy.core.config.AccessRuleConfig;
 import io.mtlsproxy.core.config.ConfigException;
 import io.mtlsproxy.core.config.IdentityMatchConfig;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.mtlsproxy.core.identity.ChainKey;
 import io.mtlsproxy.core.identity.ClientIdentity;
 import io.mtlsproxy.core.identity.SubjectAltNames;
@@ -76,16 +76,8 @@ public final class AccessRules {
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(secretName, "secretName");
         String commonName = usesCommonName ? identity.commonName() : null;
-        if (coverage == null) {
-            for (Rule rule : rules) {
-                if (rule.covers(identity) && rule.grants(secretName, commonName, identity)) {
-                    return rule.allow();
-                }
-            }
-            return AccessDecision.deny();
-        }
-        for (Rule rule : covering(identity)) {
-            if (rule.grants(secretName, commonName, identity)) {
+        for (Rule rule : candidates(identity)) {
+            if (candidateCovers(rule, identity) && rule.grants(secretName, commonName, identity)) {
                 return rule.allow();
             }
         }
@@ -99,12 +91,22 @@ public final class AccessRules {
     public AccessDecision decideRoute(ClientIdentity identity, String route) {
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(route, "route");
-        for (Rule rule : coverage == null ? rules : covering(identity)) {
-            if (!rule.routes().isEmpty() && (coverage != null || rule.covers(identity)) && anyMatches(rule.routes(), route)) {
+        for (Rule rule : candidates(identity)) {
+            if (!rule.routes().isEmpty() && candidateCovers(rule, identity) && anyMatches(rule.routes(), route)) {
                 return rule.allow();
             }
         }
         return AccessDecision.deny();
+    }
+
+    /** The rules to try for {@code identity}, in order: all of them, or with many rules those remembered to cover it. */
+    private List<Rule> candidates(ClientIdentity identity) {
+        return coverage == null ? rules : covering(identity);
+    }
+
+    /** Whether {@code rule}, one of {@link #candidates}, covers {@code identity}: remembered candidates do. */
+    private boolean candidateCovers(Rule rule, ClientIdentity identity) {
+        return coverage != null || rule.covers(identity);
     }
 
     /** The rules that cover {@code identity}, in order, matched once per chain. */
