@@ -112,11 +112,14 @@ public final class ServerTls {
         boolean openSsl = sslProvider == SslProvider.OPENSSL_REFCNT;
         SslContext context;
         try {
-            context = SslContextBuilder.forServer(key.privateKey(), key.chain())
-                    // the trust manager answers from its cache of validated chains, on the event loop either
-                    // way: run it inside BoringSSL's callback rather than as a task that resumes the
-                    // handshake with a second unwrap (about 4% of a full handshake's CPU, perf/compare.sh)
-                    .option(OpenSslContextOption.USE_TASKS, false)
+            SslContextBuilder builder = SslContextBuilder.forServer(key.privateKey(), key.chain());
+            if (openSsl) {
+                // the trust manager answers from its cache of validated chains, on the event loop either
+                // way: run it inside BoringSSL's callback rather than as a task that resumes the
+                // handshake with a second unwrap (about 4% of a full handshake's CPU, perf/compare.sh)
+                builder.option(OpenSslContextOption.USE_TASKS, false);
+            }
+            context = builder
                     .sslProvider(sslProvider)
                     .clientAuth(audit ? ClientAuth.OPTIONAL : ClientAuth.REQUIRE)
                     .trustManager(new PolicyTrustManager(authenticator, acceptedIssuers, openSsl, audit))
