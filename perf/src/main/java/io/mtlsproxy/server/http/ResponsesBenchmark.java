@@ -40,6 +40,7 @@ public class ResponsesBenchmark {
     private RequestContext request;
     private SecretValue secret;
     private String etag;
+    private final SecretBodies bodies = new SecretBodies();
 
     @Setup
     public void setUp() {
@@ -52,7 +53,7 @@ public class ResponsesBenchmark {
 
     @Benchmark
     public void secret(Blackhole blackhole) {
-        FullHttpResponse response = Responses.secret(alloc, request, secret, etag, false);
+        FullHttpResponse response = Responses.secret(alloc, request, bodies.of(secret), etag, false);
         try {
             blackhole.consume(response.content().readableBytes());
             blackhole.consume(response);

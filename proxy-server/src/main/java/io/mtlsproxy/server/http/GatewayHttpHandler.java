@@ -427,7 +427,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
                 reader.audit(context, identity, name, read, notModified);
                 write(ctx, context, notModified
                         ? Responses.notModified(context, etag, read.stale())
-                        : Responses.secret(ctx.alloc(), context, read.secret(), etag, read.stale()));
+                        : Responses.secret(ctx.alloc(), context, reader.encodedBody(read.secret()), etag, read.stale()));
             });
         } else {
             if (!HttpMethod.GET.equals(request.method()) && !HttpMethod.POST.equals(request.method())) {
@@ -562,6 +562,11 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
+        serveNextOrReadOn(ctx);
+    }
+
+    /** A response is out: the next pipelined request's turn, or reading again if nothing waits. */
+    private void serveNextOrReadOn(ChannelHandlerContext ctx) {
         Pending next = pending == null ? null : pending.poll();
         if (next != null) {
             dispatch(ctx, next);
@@ -742,12 +747,7 @@ public final class GatewayHttpHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.writeAndFlush(response, ctx.voidPromise()); // write errors surface in exceptionCaught
-        Pending next = pending == null ? null : pending.poll();
-        if (next != null) {
-            dispatch(ctx, next);
-        } else if (!ctx.channel().config().isAutoRead() && (receivingProxied == null || receivingProxied.discard)) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        serveNextOrReadOn(ctx);
     }
 
     @Override

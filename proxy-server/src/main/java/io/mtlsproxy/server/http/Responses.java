@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mtlsproxy.backends.SecretValue;
 import io.mtlsproxy.core.error.ErrorCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -43,21 +42,19 @@ final class Responses {
 
     private Responses() {}
 
-    /** {@code {"name","value","version","backend"}} with its {@code ETag}, marked when stale. */
-    static FullHttpResponse secret(ByteBufAllocator alloc, RequestContext request, SecretValue secret, String etag,
+    /**
+     * {@code {"name","value","version","backend"}} with its {@code ETag}, marked when stale.
+     *
+     * @param encodedBody the secret's JSON, encoded once per cached value ({@link SecretBodies}); copied, not kept
+     */
+    static FullHttpResponse secret(ByteBufAllocator alloc, RequestContext request, byte[] encodedBody, String etag,
             boolean stale) {
-        FullHttpResponse response = secret(alloc, request, secret);
+        ByteBuf body = alloc.buffer(encodedBody.length);
+        body.writeBytes(encodedBody);
+        FullHttpResponse response = response(HttpResponseStatus.OK, request, body);
         response.headers().set(HttpHeaderNames.ETAG, etag);
         markStale(response, stale);
         return response;
-    }
-
-    /** {@code {"name","value","version","backend"}}, encoded once per cached value ({@link SecretBodies}). */
-    static FullHttpResponse secret(ByteBufAllocator alloc, RequestContext request, SecretValue secret) {
-        byte[] encoded = SecretBodies.of(secret);
-        ByteBuf body = alloc.buffer(encoded.length);
-        body.writeBytes(encoded);
-        return response(HttpResponseStatus.OK, request, body);
     }
 
     /**

@@ -17,24 +17,24 @@ import java.io.UncheckedIOException;
  * JSON on every read cost more than the cache lookup and the access decision together. Entries
  * are keyed by the value object itself (identity, weakly held), so a body lives exactly as long as
  * the backend cache keeps that value, and a new version, being a new object, is encoded afresh.
- * The bytes hold nothing the cached value does not already hold in the same process.
+ * The bytes hold nothing the cached value does not already hold in the same process. One per
+ * {@link SecretReader}, so the bodies go with the configuration generation whose backends made
+ * the values. Thread-safe.
  */
 final class SecretBodies {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final Cache<SecretValue, byte[]> BODIES = Caffeine.newBuilder()
+    private final Cache<SecretValue, byte[]> bodies = Caffeine.newBuilder()
             .weakKeys()
             .maximumSize(100_000) // a bound in case a backend hands out fresh objects for unchanged values
             .executor(Runnable::run) // eviction work on the caller: no hand-off per read
             .build();
 
-    private SecretBodies() {}
-
     /** The encoded body; the array is shared and must not be changed. */
-    static byte[] of(SecretValue secret) {
-        byte[] body = BODIES.getIfPresent(secret);
+    byte[] of(SecretValue secret) {
+        byte[] body = bodies.getIfPresent(secret);
         if (body == null) {
             body = encode(secret);
-            BODIES.put(secret, body);
+            bodies.put(secret, body);
         }
         return body;
     }

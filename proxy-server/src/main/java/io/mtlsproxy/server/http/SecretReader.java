@@ -48,6 +48,7 @@ public final class SecretReader {
     private final AuditSink audit;
     private final Clock clock;
     private final Duration timeout;
+    private final SecretBodies bodies = new SecretBodies();
 
     public SecretReader(AccessRules accessRules, SecretBackends secrets, AuditSink audit, Clock clock, Duration timeout) {
         this.accessRules = accessRules;
@@ -55,6 +56,11 @@ public final class SecretReader {
         this.audit = audit;
         this.clock = clock;
         this.timeout = timeout;
+    }
+
+    /** A granted secret's JSON body, encoded once per cached value; shared, not to be changed. */
+    byte[] encodedBody(SecretValue secret) {
+        return bodies.of(secret);
     }
 
     /** Completes on whatever thread the backend completes on; callers hop back to their event loop. */
